@@ -1,0 +1,37 @@
+# Two commands on a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= demo-out
+# torch first, pinned: opacus and invisible-watermark would otherwise pull a multi-GB CUDA build.
+TORCH  ?= torch==2.13.0
+
+.PHONY: venv demo test lint bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)"
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,dev]"
+	touch $(STAMP)
+
+demo: venv
+	$(BIN)/aigc-guard demo --out $(OUT)
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check aigc_guard tests examples benchmarks
+	$(BIN)/ruff format --check aigc_guard tests examples benchmarks
+
+bench: venv
+	$(BIN)/python benchmarks/memorization.py
+	$(BIN)/python benchmarks/watermark.py
+	$(BIN)/python benchmarks/pii.py
+	$(BIN)/python benchmarks/train_gan.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""aigc_guard: run generative AI under privacy and compliance rules.
+
+Importing the package is cheap: torch, Opacus, Presidio, OpenCV and c2pa load
+only when the part that needs them is used. The names below resolve lazily.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+_EXPORTS = {
+    "Guard": "aigc_guard.guard",
+    "summarize": "aigc_guard.guard",
+    "GuardResult": "aigc_guard.results",
+    "InspectResult": "aigc_guard.results",
+    "Artifact": "aigc_guard.artifacts",
+    "ArtifactKind": "aigc_guard.artifacts",
+    "CheckResult": "aigc_guard.artifacts",
+    "Decision": "aigc_guard.artifacts",
+    "Policy": "aigc_guard.policy",
+    "load_policy": "aigc_guard.policy",
+    "CheckSuite": "aigc_guard.checking",
+    "Verifier": "aigc_guard.verify",
+    "AigcGuardError": "aigc_guard.errors",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aigc_guard' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,63 @@
+"""Plain Python callables as generators.
+
+Two calling conventions, chosen from the signature so users need no wrapper:
+a callable with a parameter named `n` is called once per batch as
+`fn(n=k[, prompt=p][, seed=s])` and returns a list; any other callable is
+called once per output as `fn(prompt)` (or `fn()` if it takes no argument)
+and returns one PIL image or str.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
+from aigc_guard.artifacts import Artifact
+from aigc_guard.errors import AigcGuardError, GeneratorError
+
+
+class CallableAdapter(GeneratorAdapter):
+    def __init__(self, fn: Callable[..., Any], *, model_id: str | None = None) -> None:
+        self._fn = fn
+        self.model_id = model_id or getattr(fn, "__qualname__", type(fn).__name__)
+        try:
+            parameters = inspect.signature(fn).parameters
+        except (TypeError, ValueError):  # builtins without a signature
+            parameters = {}
+        self._batched = "n" in parameters
+        self._takes_prompt = "prompt" in parameters or (not self._batched and len(parameters) > 0)
+        self._takes_seed = "seed" in parameters
+
+    def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
+        source = f"generator {self.model_id!r}"
+        if self._batched:
+            kwargs: dict[str, Any] = {"n": n}
+            if "prompt" in _names(self._fn):
+                kwargs["prompt"] = prompt
+            if self._takes_seed:
+                kwargs["seed"] = seed
+            return to_artifacts(self._call(**kwargs), expected=n, source=source)
+        outputs = []
+        for _ in range(n):
+            value = self._call(prompt) if self._takes_prompt else self._call()
+            outputs.extend(to_artifacts(value, expected=1, source=source))
+        return outputs
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._fn(*args, **kwargs)
+        except AigcGuardError:
+            raise
+        except Exception as exc:
+            raise GeneratorError(
+                f"generator {self.model_id!r} raised {type(exc).__name__}: {exc}"
+            ) from exc
+
+
+def _names(fn: Callable[..., Any]) -> set[str]:
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()

@@ -1,0 +1,56 @@
+"""The aigc_guard home folder: where local keys live when the user names none.
+
+`AIGC_GUARD_HOME` (read when called, never at import) or ~/.aigc_guard. It holds
+the audit hash key and, for local use, the development signing credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from aigc_guard.errors import CredentialError
+
+HASH_KEY_FILE = "audit-hash.key"
+
+
+def home_dir() -> Path:
+    return Path(os.environ.get("AIGC_GUARD_HOME") or Path.home() / ".aigc_guard")
+
+
+def keys_dir(explicit: str | Path | None = None) -> Path:
+    """The keys folder: `explicit`, else HOME/keys."""
+    return Path(explicit) if explicit is not None else home_dir() / "keys"
+
+
+def load_hash_key(directory: str | Path | None = None, *, create: bool = True) -> bytes:
+    """The secret key for the audit log's keyed hashes (32 random bytes, hex on disk).
+
+    Created on first use with mode 0600. Keep it: the same key is needed to find
+    a file's audit row by its bytes later; losing it loses only that lookup.
+    """
+    path = keys_dir(directory) / HASH_KEY_FILE
+    if path.is_file():
+        try:
+            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CredentialError(f"{path}: not a hex-encoded hash key") from exc
+        if len(key) < 16:
+            raise CredentialError(f"{path}: hash key too short ({len(key)} bytes, need >= 16)")
+        return key
+    if not create:
+        raise CredentialError(f"{path}: no audit hash key")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+        stream.write(key.hex() + "\n")
+    try:
+        os.link(temp, path)  # fails if another process created the key first: use theirs
+    except FileExistsError:
+        return load_hash_key(directory, create=False)
+    finally:
+        temp.unlink(missing_ok=True)
+    return key

@@ -1,0 +1,91 @@
+"""What the guard hands back: one GuardResult per requested output."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aigc_guard.artifacts import Artifact, CheckResult, Decision
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    """The final state of one output slot.
+
+    `data` holds the delivered bytes (watermarked, signed PNG or UTF-8 text) and is
+    None when the output was blocked. `sidecar` is the detached C2PA manifest of a
+    text output. `audit_id` is the row that records this decision.
+    """
+
+    decision: Decision
+    content_id: str
+    audit_id: int
+    checks: dict[str, CheckResult]
+    reasons: tuple[str, ...] = ()
+    artifact: Artifact | None = None
+    data: bytes | None = None
+    sidecar: bytes | None = None
+    attempts: int = 1
+    source: str | None = None
+    marks: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def delivered(self) -> bool:
+        return self.data is not None
+
+    @property
+    def suffix(self) -> str:
+        return self.artifact.suffix if self.artifact is not None else ".bin"
+
+    def save(self, path: str | Path) -> Path:
+        """Write the delivered bytes (and `PATH.c2pa` for a text manifest) atomically."""
+        if self.data is None:
+            raise ValueError(f"output {self.content_id} was blocked; nothing to save")
+        path = Path(path)
+        write_atomic(path, self.data)
+        if self.sidecar is not None:
+            write_atomic(path.with_name(path.name + ".c2pa"), self.sidecar)
+        return path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "content_id": self.content_id,
+            "decision": self.decision.value,
+            "audit_id": self.audit_id,
+            "attempts": self.attempts,
+            "reasons": list(self.reasons),
+            "checks": {name: result.to_dict() for name, result in self.checks.items()},
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class InspectResult:
+    """Checks only: nothing marked, nothing written."""
+
+    decision: Decision
+    checks: dict[str, CheckResult]
+    reasons: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision.value,
+            "checks": {name: result.to_dict() for name, result in self.checks.items()},
+            "reasons": list(self.reasons),
+        }
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder and rename, so no reader sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
