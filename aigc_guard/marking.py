@@ -14,9 +14,8 @@ from aigc_guard.artifacts import Artifact, ArtifactKind
 from aigc_guard.policy import MarksPolicy
 
 if TYPE_CHECKING:
-    from aigc_guard.marks.provenance import C2paProvenance
-
     from aigc_guard.marks.base import Watermarker
+    from aigc_guard.marks.provenance import C2paProvenance
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,8 @@ class Marker:
         ]
         if watermark is not None:
             assertions.append(
-                provenance.soft_binding_assertion(method=watermark["method"], content_id=content_id)
+                provenance.soft_binding_assertion(
+                    watermark["method"], content_id, version=watermark["version"]
+                )
             )
         return assertions

@@ -1,0 +1,76 @@
+"""A text watermark made of zero-width characters: honest, simple, and weak.
+
+The 64 payload bits (content id + CRC16) are written as U+200B (0) and U+200C
+(1) between two U+2060 WORD JOINER markers, right after the first word, so the
+text reads and renders the same. Anyone can strip them (a regex, many text
+normalisers, retyping, most LLM rewrites), so a found mark proves the origin of
+an *unmodified* copy only; "not found" proves nothing. For text, the signed
+C2PA sidecar is the stronger evidence; this mark exists so a pasted copy can
+still lead back to its audit row.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from aigc_guard.artifacts import Artifact, ArtifactKind
+from aigc_guard.errors import MarkError
+from aigc_guard.marks import payload as payload_bits
+from aigc_guard.marks.base import Watermarker, WatermarkReading
+
+ZERO = "\u200b"  # ZERO WIDTH SPACE
+ONE = "\u200c"  # ZERO WIDTH NON-JOINER
+FRAME = "\u2060"  # WORD JOINER
+_MARK_RE = re.compile(f"{FRAME}([{ZERO}{ONE}]{{{payload_bits.PAYLOAD_BITS}}}){FRAME}")
+_FIRST_WORD_END = re.compile(r"\S+")
+
+
+def encode_mark(content_id: str) -> str:
+    """The invisible string carrying `content_id` (66 zero-width characters)."""
+    try:
+        bits = payload_bits.encode_bits(content_id)
+    except ValueError as exc:
+        raise MarkError(f"text watermark payload: {exc}") from exc
+    return FRAME + "".join(ONE if bit else ZERO for bit in bits) + FRAME
+
+
+def strip_marks(text: str) -> str:
+    """`text` without any well-formed zero-width mark (other characters untouched)."""
+    return _MARK_RE.sub("", text)
+
+
+class ZeroWidthTextWatermarker(Watermarker):
+    """Zero-width characters after the first word; trivially strippable (see module doc)."""
+
+    name: ClassVar[str] = "zero-width"
+    version: ClassVar[str] = "1"
+    kind: ClassVar[ArtifactKind] = ArtifactKind.TEXT
+
+    def apply(self, artifact: Artifact, payload: str) -> Artifact:
+        text = self._text_of(artifact)
+        mark = encode_mark(payload)
+        clean = strip_marks(text)
+        first_word = _FIRST_WORD_END.search(clean)
+        cut = first_word.end() if first_word else len(clean)
+        return Artifact.from_text(clean[:cut] + mark + clean[cut:])
+
+    def detect(self, artifact: Artifact) -> WatermarkReading:
+        text = self._text_of(artifact)
+        candidates = _MARK_RE.findall(text)
+        details = {"version": self.version, "marks_seen": len(candidates)}
+        for group in candidates:
+            content_id = payload_bits.decode_bits([1 if ch == ONE else 0 for ch in group])
+            if content_id is not None:
+                return WatermarkReading(
+                    found=True, payload=content_id, method=self.name, details=details
+                )
+        return WatermarkReading(found=False, payload=None, method=self.name, details=details)
+
+    def _text_of(self, artifact: Artifact) -> str:
+        if artifact.kind is not ArtifactKind.TEXT or artifact.text is None:
+            raise MarkError(f"{self.name} watermarks text, got a {artifact.kind.value} artifact")
+        return artifact.text
+
+
+__all__ = ["ZeroWidthTextWatermarker", "encode_mark", "strip_marks"]
