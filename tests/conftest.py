@@ -1,0 +1,94 @@
+"""Database fixtures shared by the whole suite.
+
+`db_url` yields the URL of a fresh, empty database, once on SQLite (a file in
+tmp_path) and once on PostgreSQL (a throw-away schema, selected through the
+connection's search_path, dropped afterwards). The PostgreSQL server is
+$AIGC_GUARD_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
+When it cannot be reached the PostgreSQL tests are skipped with the reason, unless
+AIGC_GUARD_REQUIRE_POSTGRES=1 (as in CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_URL_ENV = "AIGC_GUARD_TEST_PG_URL"
+PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REQUIRE_PG_ENV = "AIGC_GUARD_REQUIRE_POSTGRES"
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    """`url` whose connections use `schema` first (libpq `options=-csearch_path=...`)."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    options = str(parsed.query.get("options", "")).strip()
+    options = f"{options} -csearch_path={schema}".strip()
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The test server's URL, after one connection attempt per session (skip or fail)."""
+    import sqlalchemy as sa
+
+    from aigc_guard.audit.urls import redact_url
+
+    url = os.environ.get(PG_URL_ENV, "").strip() or PG_URL_DEFAULT
+    engine = sa.create_engine(url, connect_args={"connect_timeout": 3}, poolclass=sa.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the server decides skip/fail alike
+        first_line = str(getattr(exc, "orig", exc)).strip().splitlines()[:1]
+        reason = (
+            f"PostgreSQL not reachable at {redact_url(url)} ({' '.join(first_line)}); "
+            f"set {PG_URL_ENV} to a server where the user may create schemas"
+        )
+        if os.environ.get(REQUIRE_PG_ENV, "").strip() == "1":
+            pytest.fail(f"{reason} ({REQUIRE_PG_ENV}=1)", pytrace=False)
+        pytest.skip(reason)
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A URL for an empty PostgreSQL schema of its own, dropped after the test."""
+    import sqlalchemy as sa
+
+    schema = f"aigc_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(pg_server_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _with_search_path(pg_server_url, schema)
+    finally:
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text("SET lock_timeout = '10s'"))
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        except sa.exc.SQLAlchemyError as exc:
+            warnings.warn(f"could not drop test schema {schema}: {exc}", stacklevel=1)
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL for a new SQLite database file in the test's tmp_path."""
+    return f"sqlite:///{(tmp_path / 'audit.db').as_posix()}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh, empty database: SQLite, then PostgreSQL."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))
