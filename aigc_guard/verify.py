@@ -1,0 +1,114 @@
+"""Read the marks on a file and find the audit row it came from.
+
+Three independent ways back to the row, tried in order: the watermark payload
+(survives re-encoding), the content id asserted in the C2PA manifest (survives
+a watermark-stripping edit that keeps the manifest), and the keyed hash of
+the exact bytes (needs the guard's hash key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind
+from aigc_guard.marking import Marker
+from aigc_guard.policy import MarksPolicy
+
+if TYPE_CHECKING:
+    from aigc_guard.audit import AuditEntry, AuditLog
+    from aigc_guard.marks.base import WatermarkReading
+    from aigc_guard.marks.provenance import ProvenanceReading
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    file: str
+    watermark: WatermarkReading
+    c2pa: ProvenanceReading
+    audit: AuditEntry | None
+    matched_by: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        audit = None
+        if self.audit is not None:
+            audit = {
+                "id": self.audit.id,
+                "decision": self.audit.decision,
+                "content_id": self.audit.content_id,
+                "created_at": self.audit.to_dict()["created_at"],
+                "policy_id": self.audit.policy_id,
+                "model_id": self.audit.model_id,
+                "matched_by": self.matched_by,
+            }
+        c2pa = self.c2pa.to_dict()
+        return {
+            "file": self.file,
+            "watermark": self.watermark.to_dict(),
+            "c2pa": c2pa,
+            "audit": audit,
+        }
+
+
+class Verifier:
+    """Reads watermarks and manifests; looks rows up in an optional audit log."""
+
+    def __init__(
+        self, *, audit: AuditLog | None = None, trust_anchors_pem: bytes | None = None
+    ) -> None:
+        self._audit = audit
+        self._trust = trust_anchors_pem
+        self._marker = Marker(MarksPolicy(), provenance=None)
+
+    def verify_file(self, path: str | Path) -> VerifyReport:
+        path = Path(path)
+        artifact = Artifact.from_file(path)
+        data = path.read_bytes()
+        sidecar_path = path.with_name(path.name + ".c2pa")
+        sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
+        return self.verify_bytes(data, artifact=artifact, name=str(path), sidecar=sidecar)
+
+    def verify_bytes(
+        self, data: bytes, *, artifact: Artifact, name: str, sidecar: bytes | None = None
+    ) -> VerifyReport:
+        from aigc_guard.marks.provenance import read_provenance
+
+        watermark = self._marker.watermarker(artifact.kind).detect(artifact)
+        media_type = _media_type(name, artifact)
+        c2pa = read_provenance(
+            data, media_type=media_type, sidecar=sidecar, trust_anchors_pem=self._trust
+        )
+        entry, matched_by = self._find_row(data, watermark, c2pa)
+        return VerifyReport(
+            file=name, watermark=watermark, c2pa=c2pa, audit=entry, matched_by=matched_by
+        )
+
+    def _find_row(
+        self, data: bytes, watermark: WatermarkReading, c2pa: ProvenanceReading
+    ) -> tuple[AuditEntry | None, str | None]:
+        from aigc_guard.marks.provenance import PRIVACY_LABEL
+
+        if self._audit is None:
+            return None, None
+        if watermark.found and watermark.payload:
+            entries = self._audit.find_by_content_id(watermark.payload)
+            if entries:
+                return entries[-1], "watermark"
+        asserted = (c2pa.assertions.get(PRIVACY_LABEL) or {}).get("content_id")
+        if asserted:
+            entries = self._audit.find_by_content_id(asserted)
+            if entries:
+                return entries[-1], "c2pa"
+        if self._audit.key_id is not None:
+            entries = self._audit.find_by_content_hash(data)
+            if entries:
+                return entries[-1], "content_hash"
+        return None, None
+
+
+def _media_type(name: str, artifact: Artifact) -> str:
+    if artifact.kind is ArtifactKind.TEXT:
+        return "text/plain"
+    image_format = IMAGE_SUFFIXES.get(Path(name).suffix.lower(), "PNG")
+    return MEDIA_TYPES[image_format]
