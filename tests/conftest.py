@@ -92,3 +92,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("pg_url"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the suite's keys out of the user's home: AIGC_GUARD_HOME -> a temp folder."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("AIGC_GUARD_HOME", tempfile.mkdtemp(prefix="aigc-guard-test-home-"))
