@@ -43,7 +43,8 @@ CANDIDATES = itertools.cycle(
         "Please forward the invoice to Maria Keller at maria.keller@example.org "
         "or call her on (415) 867-5309.",
         "A short note on tides: the moon pulls the ocean into two bulges each day.",
-        "Bake the loaves until the crust sounds hollow when tapped underneath.",
+        "Store the bread in a paper bag so that the crust stays crisp overnight.",
+        "Autumn is the right season to divide perennials and to plant spring bulbs.",
     ]
 )
 
