@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aigc_guard.errors import CredentialError
+from aigc_guard.fileio import write_bytes_atomic
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -188,11 +187,13 @@ def _write_dev_pair(creds: DevCredentials, *, ca_key_path: Path) -> None:
     ca_pem = ca_cert.public_bytes(pem)
     key_format = serialization.PrivateFormat.PKCS8
     no_password = serialization.NoEncryption()
-    _atomic_write(ca_key_path, ca_key.private_bytes(pem, key_format, no_password), mode=0o600)
-    _atomic_write(creds.key_path, leaf_key.private_bytes(pem, key_format, no_password), mode=0o600)
-    _atomic_write(creds.ca_cert_path, ca_pem, mode=0o644)
+    write_bytes_atomic(ca_key_path, ca_key.private_bytes(pem, key_format, no_password), mode=0o600)
+    write_bytes_atomic(
+        creds.key_path, leaf_key.private_bytes(pem, key_format, no_password), mode=0o600
+    )
+    write_bytes_atomic(creds.ca_cert_path, ca_pem, mode=0o644)
     # The chain goes last: a crash before it leaves no chain, so the next call regenerates.
-    _atomic_write(creds.cert_chain_path, leaf_cert.public_bytes(pem) + ca_pem, mode=0o644)
+    write_bytes_atomic(creds.cert_chain_path, leaf_cert.public_bytes(pem) + ca_pem, mode=0o644)
 
 
 def _dev_name(common_name: str) -> x509.Name:
@@ -352,21 +353,6 @@ def _check_key_fits(
         raise CredentialError(
             f"{key_path}: private key does not match the first certificate in {chain_path}"
         )
-
-
-def _atomic_write(path: Path, data: bytes, *, mode: int) -> None:
-    """Write to a temp file in the same directory, set `mode`, then rename over `path`."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 __all__ = [

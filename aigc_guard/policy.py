@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aigc_guard.artifacts import Decision
+from aigc_guard.checks.pii import DEFAULT_ENTITIES
 from aigc_guard.errors import PolicyError
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -55,15 +56,7 @@ class PiiPolicy(_Strict):
 
     enabled: bool = True
     entities: list[str] = Field(
-        default_factory=lambda: [
-            "PERSON",
-            "EMAIL_ADDRESS",
-            "PHONE_NUMBER",
-            "US_SSN",
-            "CREDIT_CARD",
-            "IBAN_CODE",
-            "IP_ADDRESS",
-        ],
+        default_factory=lambda: list(DEFAULT_ENTITIES),
         min_length=1,
     )
     score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)

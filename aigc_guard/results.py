@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aigc_guard.artifacts import Artifact, CheckResult, Decision
+from aigc_guard.fileio import write_bytes_atomic
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,9 @@ class GuardResult:
         if self.data is None:
             raise ValueError(f"output {self.content_id} was blocked; nothing to save")
         path = Path(path)
-        write_atomic(path, self.data)
+        write_bytes_atomic(path, self.data)
         if self.sidecar is not None:
-            write_atomic(path.with_name(path.name + ".c2pa"), self.sidecar)
+            write_bytes_atomic(path.with_name(path.name + ".c2pa"), self.sidecar)
         return path
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,16 +75,3 @@ class InspectResult:
             "checks": {name: result.to_dict() for name, result in self.checks.items()},
             "reasons": list(self.reasons),
         }
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder and rename, so no reader sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import AuditError
+from aigc_guard.fileio import atomic_writer
 
 if TYPE_CHECKING:
     from aigc_guard.audit.log import AuditLog
@@ -52,29 +51,18 @@ def export_jsonl(
     if not path.parent.is_dir():
         raise AuditError(f"cannot export to {path}: directory {path.parent} does not exist")
     total = log.count() if progress else 0
-    try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise AuditError(f"cannot export to {path}: {exc}") from exc
     written = 0
     try:
         with (
-            os.fdopen(fd, "w", encoding="utf-8") as handle,
+            atomic_writer(path, text=True) as handle,
             _progress(progress, total, f"export {path.name}") as advance,
         ):
             for row in log.rows(batch=batch):
                 handle.write(_json_line(row))
                 written += 1
                 advance()
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        if isinstance(exc, OSError):
-            raise AuditError(f"cannot export to {path}: {exc}") from exc
-        raise
+    except OSError as exc:
+        raise AuditError(f"cannot export to {path}: {exc}") from exc
     return written
 
 

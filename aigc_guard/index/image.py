@@ -23,7 +23,7 @@ The index holds a thumbnail of every training image: protect it like the data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from aigc_guard.index.store import (
     new_manifest,
     read_manifest,
     require_fields,
+    track,
     write_index_dir,
 )
 
@@ -153,14 +154,6 @@ def _items(source: Any, what: str) -> tuple[list[str], Iterator[Image.Image], in
     return [str(i) for i, _ in items], (image for _, image in items), len(items)
 
 
-def _track(values: Iterable[Any], total: int, label: str, progress: bool) -> Iterable[Any]:
-    if not progress:
-        return values
-    from rich.progress import track
-
-    return track(values, total=total, description=label)
-
-
 class ImageIndex:
     """Training images as thumbnails + pHashes, with a calibrated near-duplicate threshold."""
 
@@ -226,7 +219,7 @@ class ImageIndex:
         pixels = np.empty((total, resolution, resolution), dtype=np.float32)
         phashes = np.empty(total, dtype=np.uint64)
         digest = hashlib.sha256()
-        for row, image in enumerate(_track(images, total, "fingerprinting", progress)):
+        for row, image in enumerate(track(images, total, "fingerprinting", progress)):
             pixels[row] = to_pixels(image, resolution)
             phashes[row] = phash_int(image)
             digest.update(np.asarray(image.convert("L")).tobytes())
@@ -314,7 +307,7 @@ def _calibration_distances(
     if holdout is not None:
         _, images, total = _items(holdout, "holdout")
         check_fpr(fpr, total)
-        tracked = _track(images, total, "calibrating", progress)
+        tracked = track(images, total, "calibrating", progress)
         pixels = np.stack([to_pixels(image, resolution) for image in tracked])
         distances, _ = _best(_shifted_views(pixels, MAX_SHIFT), vectors)
         return distances, "holdout"

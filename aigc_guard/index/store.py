@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -224,3 +224,12 @@ def calibration_figures(distances: np.ndarray, threshold: float) -> dict[str, An
         "quantiles": {str(q): round(float(np.quantile(distances, q)), 6) for q in qs},
         "measured_fpr": round(float(np.mean(distances <= threshold)), 6),
     }
+
+
+def track(values: Iterable[Any], total: int, label: str, progress: bool) -> Iterable[Any]:
+    """`values`, with a rich progress bar when `progress` is set (index builds are long)."""
+    if not progress:
+        return values
+    from rich.progress import track as rich_track
+
+    return rich_track(values, total=total, description=label)

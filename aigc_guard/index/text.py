@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,6 +38,7 @@ from aigc_guard.index.store import (
     new_manifest,
     read_manifest,
     require_fields,
+    track,
     write_index_dir,
 )
 
@@ -91,14 +92,6 @@ def _minhash(values: np.ndarray, num_perm: int, seed: int) -> MinHash:
     sketch = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=MINHASH_SCHEME)
     sketch.update_batch((values & np.uint64(0xFFFFFFFF)).tolist())
     return sketch
-
-
-def _track(values: Iterable[Any], total: int, label: str, progress: bool) -> Iterable[Any]:
-    if not progress:
-        return values
-    from rich.progress import track
-
-    return track(values, total=total, description=label)
 
 
 class TextIndex:
@@ -165,7 +158,7 @@ class TextIndex:
         ids = [str(i) for i, _ in items]
         check_ids(ids)
         sets, sketches, digest = [], [], hashlib.sha256()
-        for item_id, text in _track(items, len(items), "fingerprinting", progress):
+        for item_id, text in track(items, len(items), "fingerprinting", progress):
             sets.append(shingles(text, unit=shingle, n=ngram))
             sketches.append(_minhash(sets[-1], num_perm, seed).hashvalues)
             digest.update(f"{len(item_id)}:{item_id}{len(text)}:{text}".encode())
@@ -200,7 +193,7 @@ class TextIndex:
 
     def _calibrate(self, texts: list[str], *, fpr: float, ceiling: float, progress: bool) -> None:
         check_fpr(fpr, len(texts))
-        tracked = _track(texts, len(texts), "calibrating", progress)
+        tracked = track(texts, len(texts), "calibrating", progress)
         distances = np.array([self.nearest(text).distance for text in tracked])
         threshold = min(float(np.quantile(distances, fpr)), ceiling)
         figures = calibration_figures(distances, threshold)
