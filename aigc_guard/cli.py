@@ -276,19 +276,38 @@ def inspect_files(
     from aigc_guard.checking import CheckSuite
     from aigc_guard.policy import load_policy
 
+    with CheckSuite(load_policy(policy), index=index) as suite:
+        _report_each(
+            files,
+            lambda path: suite.inspect(Artifact.from_file(path)).to_dict(),
+            describe=_describe_inspection,
+            json_output=json_output,
+        )
+
+
+def _report_each(
+    files: list[Path],
+    report: Callable[[Path], dict[str, Any]],
+    *,
+    describe: Callable[[dict[str, Any]], str],
+    json_output: bool,
+) -> None:
+    """One record per file (JSON line or text); a bad file is reported and the rest go on.
+
+    Exits 1 at the end if any file failed.
+    """
     failures = 0
     console = _console(stderr=False)
-    with CheckSuite(load_policy(policy), index=index) as suite:
-        for path in files:
-            try:
-                record = {"file": str(path), **suite.inspect(Artifact.from_file(path)).to_dict()}
-            except AigcGuardError as exc:
-                failures += 1
-                record = {"file": str(path), "error": str(exc)}
-            if json_output:
-                _print_json(record)
-            else:
-                console.print(_describe_inspection(record))
+    for path in files:
+        try:
+            record = {"file": str(path), **report(path)}
+        except AigcGuardError as exc:
+            failures += 1
+            record = {"file": str(path), "error": str(exc)}
+        if json_output:
+            _print_json(record)
+        else:
+            console.print(describe(record), highlight=False, markup=False)
     if failures:
         raise typer.Exit(1)
 
@@ -315,22 +334,14 @@ def verify(
 
     trust = keys_dir(keys) / CA_CERT_FILE
     anchors = trust.read_bytes() if trust.is_file() else None
-    failures = 0
-    console = _console(stderr=False)
     with _audit_log(db, keys, writer=False) as log:
         verifier = Verifier(audit=log, trust_anchors_pem=anchors)
-        for path in files:
-            try:
-                record = verifier.verify_file(path).to_dict()
-            except AigcGuardError as exc:
-                failures += 1
-                record = {"file": str(path), "error": str(exc)}
-            if json_output:
-                _print_json(record)
-            else:
-                console.print(_describe_verification(record))
-    if failures:
-        raise typer.Exit(1)
+        _report_each(
+            files,
+            lambda path: verifier.verify_file(path).to_dict(),
+            describe=_describe_verification,
+            json_output=json_output,
+        )
 
 
 def _describe_verification(record: dict[str, Any]) -> str:
