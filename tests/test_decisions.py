@@ -32,7 +32,9 @@ def test_pii_alone_redacts() -> None:
 
 
 def test_memorization_regenerates_then_blocks() -> None:
-    assert decide([_memorization(False)], POLICY, can_regenerate=True).decision is Decision.REGENERATE
+    assert (
+        decide([_memorization(False)], POLICY, can_regenerate=True).decision is Decision.REGENERATE
+    )
     last = decide([_memorization(False)], POLICY, can_regenerate=False)
     assert last.decision is Decision.BLOCK
     assert any("no attempt left" in reason for reason in last.reasons)

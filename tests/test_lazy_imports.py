@@ -6,7 +6,16 @@ import json
 import subprocess
 import sys
 
-HEAVY = ["torch", "opacus", "spacy", "presidio_analyzer", "cv2", "imwatermark", "c2pa", "sqlalchemy"]
+HEAVY = [
+    "torch",
+    "opacus",
+    "spacy",
+    "presidio_analyzer",
+    "cv2",
+    "imwatermark",
+    "c2pa",
+    "sqlalchemy",
+]
 
 
 def _loaded_after(statement: str) -> list[str]:

@@ -55,13 +55,21 @@ def test_unknown_key_names_file_field_and_valid_keys(tmp_path: Path) -> None:
         ("version: one", "version", "valid integer"),
         ("checks: {memorization: {threshold: 1.5}}", "checks.memorization.threshold", "between 0"),
         ("checks: {memorization: {on_fail: redact}}", "checks.memorization.on_fail", "regenerate"),
-        ("checks: {pii: {score_threshold: -1}}", "checks.pii.score_threshold", "greater than or equal to 0"),
+        (
+            "checks: {pii: {score_threshold: -1}}",
+            "checks.pii.score_threshold",
+            "greater than or equal to 0",
+        ),
         ("marks: {watermark: {min_side: 64}}", "marks.watermark.min_side", "256"),
         ("generation: {max_attempts: 0}", "generation.max_attempts", "1"),
     ],
 )
 def test_out_of_range_or_wrong_type_fails(snippet: str, field: str, expected: str) -> None:
-    text = "id: p\nversion: 1\n" + snippet if not snippet.startswith("version") else "id: p\n" + snippet
+    text = (
+        "id: p\nversion: 1\n" + snippet
+        if not snippet.startswith("version")
+        else "id: p\n" + snippet
+    )
     with pytest.raises(PolicyError) as info:
         parse_policy(text, source="p.yaml")
     fields = [problem[0] for problem in info.value.problems]
