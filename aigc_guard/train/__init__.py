@@ -1,0 +1,45 @@
+"""DP training with Opacus: a class-conditional DP-GAN, its privacy card, and loading it back.
+
+This package `__init__` stays light (no torch, no opacus); the names below are
+imported on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aigc_guard.train.card import PrivacyCard
+    from aigc_guard.train.engine import (
+        TrainResult,
+        TrainStep,
+        train_dp_gan,
+        validate_private_module,
+    )
+    from aigc_guard.train.generator import PrivateImageGenerator
+
+_EXPORTS = {
+    "PrivacyCard": "aigc_guard.train.card",
+    "TrainResult": "aigc_guard.train.engine",
+    "TrainStep": "aigc_guard.train.engine",
+    "train_dp_gan": "aigc_guard.train.engine",
+    "validate_private_module": "aigc_guard.train.engine",
+    "PrivateImageGenerator": "aigc_guard.train.generator",
+}
+
+__all__ = [
+    "PrivacyCard",
+    "PrivateImageGenerator",
+    "TrainResult",
+    "TrainStep",
+    "train_dp_gan",
+    "validate_private_module",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'aigc_guard.train' has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -1,0 +1,138 @@
+"""Load a trained DP-GAN from its model directory and sample digits from it.
+
+Loading checks that the three files belong together: model.json describes the
+architecture, generator.pt must fit it exactly, and the weights must hash to the
+privacy card's model_id, so a card can never vouch for weights it was not
+written for.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aigc_guard.errors import InputError, TrainingError
+from aigc_guard.train.card import CARD_FILE, PrivacyCard, compute_model_id, read_json
+from aigc_guard.train.engine import CONFIG_FILE, WEIGHTS_FILE
+
+if TYPE_CHECKING:
+    from PIL import Image
+    from torch import nn
+
+    from aigc_guard.train.models.gan import GanConfig
+
+
+class PrivateImageGenerator:
+    """A DP-trained class-conditional image generator with its privacy card."""
+
+    def __init__(self, module: nn.Module, *, card: PrivacyCard, config: GanConfig) -> None:
+        self._module = module.eval()
+        self._card = card
+        self._config = config
+
+    @property
+    def card(self) -> PrivacyCard:
+        return self._card
+
+    @property
+    def model_id(self) -> str:
+        return self._card.model_id
+
+    @property
+    def module(self) -> nn.Module:
+        """The torch generator, in eval mode: forward(z, labels) -> (N, 1, 28, 28) in [-1, 1]."""
+        return self._module
+
+    @property
+    def config(self) -> GanConfig:
+        return self._config
+
+    @classmethod
+    def load(cls, model_dir: Path) -> PrivateImageGenerator:
+        """Load model.json, generator.pt and privacy_card.json; TrainingError names a bad file."""
+        import torch
+
+        from aigc_guard.train.models.gan import MODEL_KIND, GanConfig, Generator
+
+        model_dir = Path(model_dir)
+        if not model_dir.is_dir():
+            raise TrainingError(f"model directory not found: {model_dir}")
+        config_path = model_dir / CONFIG_FILE
+        config = GanConfig.from_json(
+            read_json(config_path, what="model config"), source=str(config_path)
+        )
+        card = PrivacyCard.load(model_dir / CARD_FILE)
+        weights_path = model_dir / WEIGHTS_FILE
+        try:
+            state = torch.load(weights_path, map_location="cpu", weights_only=True)
+        except FileNotFoundError as exc:
+            raise TrainingError(f"generator weights not found: {weights_path}") from exc
+        except Exception as exc:  # torch raises many types for a corrupt file
+            raise TrainingError(f"cannot read generator weights {weights_path}: {exc}") from exc
+        module = Generator(config)
+        try:
+            module.load_state_dict(state, strict=True)
+        except (RuntimeError, TypeError, AttributeError) as exc:
+            raise TrainingError(
+                f"generator weights {weights_path} do not fit {config_path}: {exc}"
+            ) from exc
+        actual_id = compute_model_id(MODEL_KIND, module.state_dict())
+        if actual_id != card.model_id:
+            raise TrainingError(
+                f"generator weights {weights_path} hash to {actual_id}, but "
+                f"{model_dir / CARD_FILE} is for {card.model_id}: the card does not belong "
+                "to these weights"
+            )
+        return cls(module, card=card, config=config)
+
+    def generate(
+        self, n: int, *, labels: Sequence[int] | None = None, seed: int | None = None
+    ) -> list[Image.Image]:
+        """Sample n 28x28 grayscale images; labels default to 0, 1, ..., 9, 0, 1, ...
+
+        The same seed and labels give the same images.
+        """
+        import torch
+        from PIL import Image
+
+        label_tensor = self._labels(n, labels)
+        generator = torch.Generator()
+        if seed is None:
+            generator.seed()
+        else:
+            generator.manual_seed(seed)
+        z = torch.randn(n, self._config.latent_dim, generator=generator)
+        with torch.inference_mode():
+            images = self._module(z, label_tensor)
+        pixels = ((images[:, 0] + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+        return [Image.fromarray(pixels[i]) for i in range(n)]
+
+    def _labels(self, n: int, labels: Sequence[int] | None) -> object:
+        import torch
+
+        from aigc_guard.train.models.gan import default_labels
+
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise InputError(f"n={n!r}: must be a positive integer")
+        if labels is None:
+            return default_labels(n, self._config.num_classes)
+        values = list(labels)
+        if len(values) != n:
+            raise InputError(f"labels has {len(values)} entries; expected n={n}")
+        classes = self._config.num_classes
+        bad = [v for v in values if not _is_label(v, classes)]
+        if bad:
+            raise InputError(f"labels must be integers in 0..{classes - 1}; got {bad[:5]}")
+        values = [operator.index(v) for v in values]
+        return torch.tensor(values, dtype=torch.long)
+
+
+def _is_label(value: object, classes: int) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        return 0 <= operator.index(value) < classes  # int and numpy integers
+    except TypeError:
+        return False
