@@ -57,7 +57,7 @@ FilesArgument = Annotated[
 def _console(stderr: bool = True) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr)
+    return Console(stderr=stderr, soft_wrap=True)  # one line per file, whatever the width
 
 
 def handles_errors(command: F) -> F:

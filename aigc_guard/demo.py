@@ -52,14 +52,12 @@ def run_demo(settings: DemoSettings, *, console: Any = None) -> DemoSummary:
 
     started = time.perf_counter()
     console.rule("1/4 train a DP-GAN on mnist5k (Opacus, DP-SGD on the discriminator)")
-    card = _train(settings, out / "model")
+    card = _train_or_reuse(settings, out / "model", console)
     seconds["train"] = time.perf_counter() - started
 
     started = time.perf_counter()
     console.rule("2/4 fingerprint the 4,000 training digits")
-    from aigc_guard.index import build_mnist5k_index
-
-    index = build_mnist5k_index(out / "index", progress=settings.progress)
+    index = _index_or_reuse(out / "index", settings.progress, console)
     seconds["index"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -71,6 +69,26 @@ def run_demo(settings: DemoSettings, *, console: Any = None) -> DemoSummary:
     summary = _finish(settings, results, card)
     summary.seconds = seconds
     return summary
+
+
+def _train_or_reuse(settings: DemoSettings, model_dir: Path, console: Any) -> Any:
+    """Train, or reuse the model a previous demo left in `model_dir` (so reruns are quick)."""
+    if (model_dir / "privacy_card.json").is_file():
+        from aigc_guard.train import PrivateImageGenerator
+
+        card = PrivateImageGenerator.load(model_dir).card  # validates weights against the card
+        console.print(f"reusing the trained model in {model_dir} (delete it to train again)")
+        return card
+    return _train(settings, model_dir)
+
+
+def _index_or_reuse(index_dir: Path, progress: bool, console: Any) -> Any:
+    from aigc_guard.index import build_mnist5k_index, load_index
+
+    if (index_dir / "manifest.json").is_file():
+        console.print(f"reusing the index in {index_dir} (delete it to rebuild)")
+        return load_index(index_dir)
+    return build_mnist5k_index(index_dir, progress=progress)
 
 
 def _train(settings: DemoSettings, model_dir: Path) -> Any:
