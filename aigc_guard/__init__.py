@@ -6,9 +6,9 @@ only when the part that needs them is used. The names below resolve lazily.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
+
+from aigc_guard.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -33,8 +33,4 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aigc_guard' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

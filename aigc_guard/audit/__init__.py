@@ -12,10 +12,10 @@ that importing this package does not import SQLAlchemy until it is used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aigc_guard.audit.urls import DEFAULT_URL, ENV_VAR, redact_url, resolve_db_url
+from aigc_guard.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aigc_guard.audit.chain import ChainReport, verify_chain, verify_jsonl, verify_rows
@@ -49,16 +49,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
-
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: f"{__name__}.{module}" for name, module in _LAZY.items()}
+)
 
 __all__ = [
     "DECISIONS",

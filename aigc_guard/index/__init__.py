@@ -9,10 +9,11 @@ neither imagehash nor datasketch: the classes are imported on first use.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aigc_guard.errors import FingerprintIndexError
 from aigc_guard.index.store import MANIFEST, NearestMatch, read_manifest
+from aigc_guard.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aigc_guard.index.image import ImageIndex
@@ -50,14 +51,7 @@ def build_mnist5k_index(out_dir: str | Path, *, progress: bool = False) -> Image
     return index
 
 
-def __getattr__(name: str) -> Any:
-    """Import the index classes lazily, so `import aigc_guard.index` stays light."""
-    if name == "ImageIndex":
-        from aigc_guard.index.image import ImageIndex
-
-        return ImageIndex
-    if name == "TextIndex":
-        from aigc_guard.index.text import TextIndex
-
-        return TextIndex
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {"ImageIndex": "aigc_guard.index.image", "TextIndex": "aigc_guard.index.text"},
+)

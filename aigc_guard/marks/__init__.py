@@ -6,8 +6,9 @@ OpenCV/imwatermark nor c2pa; only the module you touch is imported.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from aigc_guard.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aigc_guard.marks.base import Watermarker, WatermarkReading
@@ -63,12 +64,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'aigc_guard.marks' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

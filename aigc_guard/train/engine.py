@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
+from aigc_guard.fileio import write_json_atomic
 from aigc_guard.train.card import (
     ACCOUNTANTS,
     CARD_FILE,
     PrivacyCard,
     compute_model_id,
-    write_json_atomic,
 )
 
 if TYPE_CHECKING:
