@@ -65,7 +65,6 @@ def build_checks(policy: Policy, *, index: Any = None) -> list[Check]:
             )
         if index is not None:
             from aigc_guard.checks.memorization import MemorizationCheck
-
             from aigc_guard.index import load_index
 
             loaded = load_index(index) if isinstance(index, (str, Path)) else index

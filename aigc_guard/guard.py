@@ -25,10 +25,9 @@ from aigc_guard.policy import Policy, load_policy
 from aigc_guard.results import GuardResult, InspectResult
 
 if TYPE_CHECKING:
-    from aigc_guard.marks.provenance import C2paProvenance
-
     from aigc_guard.audit import AuditLog
     from aigc_guard.keys import SigningCredentials
+    from aigc_guard.marks.provenance import C2paProvenance
 
 ProgressCallback = Callable[[GuardResult], None]
 
@@ -76,9 +75,8 @@ class Guard:
                 "signer was given; pass signer=SigningCredentials.from_files(...) or, for local "
                 "use, aigc_guard.keys.ensure_dev_credentials(DIR)"
             )
-        from aigc_guard.marks.provenance import C2paProvenance
-
         from aigc_guard.keys import SigningCredentials
+        from aigc_guard.marks.provenance import C2paProvenance
 
         if isinstance(signer, C2paProvenance):
             return signer
