@@ -29,3 +29,11 @@ def print_summary(summary: DemoSummary, *, console: Any) -> None:
     for name, path in summary.paths.items():
         where.add_row(name, str(path))
     console.print(where)
+    out = summary.paths["outputs"].parent
+    console.print(
+        "next: trace an output to its audit row with\n"
+        f"  aigc-guard verify {out}/outputs/*.png --db {out}/audit.db --keys {out}/keys\n"
+        f"  aigc-guard audit verify --db {out}/audit.db",
+        soft_wrap=True,
+        highlight=False,
+    )
