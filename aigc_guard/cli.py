@@ -151,16 +151,16 @@ def train(
     """Train a class-conditional DP-GAN with DP-SGD (Opacus) and register its privacy card."""
     from aigc_guard.registry import register_model
     from aigc_guard.train import train_dp_gan
+    from aigc_guard.train.engine import DEMO_EPOCHS
 
-    options: dict[str, Any] = {} if epochs is None else {"epochs": epochs}
     result = train_dp_gan(
         _dataset(data).train,
         out_dir=out,
+        epochs=DEMO_EPOCHS if epochs is None else epochs,
         target_epsilon=epsilon,
         target_delta=delta,
         max_steps=max_steps,
         seed=seed,
-        **options,
     )
     with _audit_log(db, keys) as log:
         entry = register_model(log, result.card)

@@ -94,19 +94,17 @@ def _index_or_reuse(index_dir: Path, progress: bool, console: Any) -> Any:
 def _train(settings: DemoSettings, model_dir: Path) -> Any:
     from aigc_guard.train import train_dp_gan
     from aigc_guard.train.data import load_mnist5k
+    from aigc_guard.train.engine import DEMO_EPOCHS
 
-    options: dict[str, Any] = {}
-    if settings.epochs is not None:
-        options["epochs"] = settings.epochs
     result = train_dp_gan(
         load_mnist5k().train,
         out_dir=model_dir,
+        epochs=DEMO_EPOCHS if settings.epochs is None else settings.epochs,
         target_epsilon=settings.target_epsilon,
         target_delta=settings.target_delta,
         max_steps=settings.max_steps,
         seed=settings.seed,
         progress=settings.progress,
-        **options,
     )
     return result.card
 

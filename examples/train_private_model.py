@@ -16,25 +16,25 @@ from pathlib import Path
 
 from aigc_guard.train import PrivateImageGenerator, train_dp_gan
 from aigc_guard.train.data import load_mnist5k
+from aigc_guard.train.engine import DEMO_EPOCHS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--epsilon", type=float, default=10.0)
-    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=DEMO_EPOCHS)
     parser.add_argument("--max-steps", type=int, default=None)
     args = parser.parse_args()
 
     split = load_mnist5k()  # 4,000 training digits; the 1,000 held out never touch training
-    options = {} if args.epochs is None else {"epochs": args.epochs}
     result = train_dp_gan(
         split.train,
         out_dir=args.out,
         target_epsilon=args.epsilon,
         target_delta=1e-5,
+        epochs=args.epochs,
         max_steps=args.max_steps,
-        **options,
     )
     print(json.dumps(result.card.to_dict(), indent=2))
 
