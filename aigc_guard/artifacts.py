@@ -82,20 +82,29 @@ class Artifact:
         truncated or not decodable, so a batch stops with a useful message.
         """
         path = Path(path)
-        suffix = path.suffix.lower()
         if not path.is_file():
             raise InputError(f"{path}: no such file")
+        return cls.from_bytes(path.read_bytes(), name=str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str) -> Artifact:
+        """Decode a file's bytes; `name` gives the type by its suffix and names it in errors.
+
+        Text is decoded as is (no newline translation), so it matches the bytes a
+        manifest or a content hash was made over.
+        """
+        suffix = Path(name).suffix.lower()
         if suffix in TEXT_SUFFIXES:
             try:
-                return cls.from_text(path.read_text(encoding="utf-8"))
+                return cls.from_text(data.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+                raise InputError(f"{name}: not UTF-8 text ({exc.reason})") from exc
         if suffix not in IMAGE_SUFFIXES:
             supported = ", ".join(sorted([*IMAGE_SUFFIXES, *TEXT_SUFFIXES]))
             raise InputError(
-                f"{path}: unsupported file type {suffix!r}; expected one of {supported}"
+                f"{name}: unsupported file type {suffix!r}; expected one of {supported}"
             )
-        return cls.from_image(load_image_bytes(path.read_bytes(), source=str(path)))
+        return cls.from_image(load_image_bytes(data, source=name))
 
     @property
     def media_type(self) -> str:

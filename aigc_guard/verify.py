@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind
+from aigc_guard.errors import InputError
 from aigc_guard.marking import Marker
 from aigc_guard.policy import MarksPolicy
 
@@ -63,8 +64,10 @@ class Verifier:
 
     def verify_file(self, path: str | Path) -> VerifyReport:
         path = Path(path)
-        artifact = Artifact.from_file(path)
-        data = path.read_bytes()
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        data = path.read_bytes()  # read once: decoded, watermark-read, C2PA-hashed, looked up
+        artifact = Artifact.from_bytes(data, name=str(path))
         sidecar_path = path.with_name(path.name + ".c2pa")
         sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
         return self.verify_bytes(data, artifact=artifact, name=str(path), sidecar=sidecar)
