@@ -7,6 +7,7 @@ the file, the field and what was expected, before anything runs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -107,8 +108,9 @@ class Policy(_Strict):
     marks: MarksPolicy = MarksPolicy()
     generation: GenerationPolicy = GenerationPolicy()
 
-    @property
+    @functools.cached_property
     def sha256(self) -> str:
+        """Pins the exact validated content; computed once (every audit row records it)."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
