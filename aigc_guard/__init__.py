@@ -15,17 +15,18 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS = {
-    "Guard": "aigc_guard.guard",
-    "summarize": "aigc_guard.guard",
-    "GuardResult": "aigc_guard.results",
-    "InspectResult": "aigc_guard.results",
+    "Guard": "aigc_guard.guard.pipeline",
+    "GuardSettings": "aigc_guard.guard.settings",
+    "summarize": "aigc_guard.guard.results",
+    "GuardResult": "aigc_guard.guard.results",
+    "InspectResult": "aigc_guard.checks.suite",
     "Artifact": "aigc_guard.artifacts",
     "ArtifactKind": "aigc_guard.artifacts",
     "CheckResult": "aigc_guard.artifacts",
     "Decision": "aigc_guard.artifacts",
     "Policy": "aigc_guard.policy",
     "load_policy": "aigc_guard.policy",
-    "CheckSuite": "aigc_guard.checking",
+    "CheckSuite": "aigc_guard.checks.suite",
     "Verifier": "aigc_guard.verify",
     "AigcGuardError": "aigc_guard.errors",
 }

@@ -143,8 +143,13 @@ def load_image_bytes(data: bytes, *, source: str = "<bytes>") -> Image.Image:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check found in one artifact. `details` holds JSON-safe figures only,
-    never personal data (positions and types, not values)."""
+    """What one check found in one artifact, and what it asks for.
+
+    `details` holds JSON-safe figures only, never personal data (positions and
+    types, not values). A failed result carries its own one-line `summary` and the
+    `action` it asks for (the check's policy decides it), so combining results
+    needs no knowledge of any check.
+    """
 
     check: str
     version: str
@@ -152,6 +157,13 @@ class CheckResult:
     details: dict[str, Any] = field(default_factory=dict)
     skipped: bool = False
     reason: str = ""
+    summary: str = ""
+    action: Decision | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the check ran and found something."""
+        return not self.passed and not self.skipped
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"passed": self.passed, "version": self.version, **self.details}
@@ -159,4 +171,7 @@ class CheckResult:
             out["skipped"] = True
         if self.reason:
             out["reason"] = self.reason
+        if self.failed:
+            out["summary"] = self.summary
+            out["action"] = (self.action or Decision.BLOCK).value
         return out

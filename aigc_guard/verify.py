@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind
 from aigc_guard.errors import InputError
-from aigc_guard.marking import Marker
-from aigc_guard.policy import MarksPolicy
 
 if TYPE_CHECKING:
     from aigc_guard.audit import AuditEntry, AuditLog
-    from aigc_guard.marks.base import WatermarkReading
+    from aigc_guard.marks.base import Watermarker, WatermarkReading
     from aigc_guard.marks.provenance import ProvenanceReading
 
 
@@ -60,7 +58,27 @@ class Verifier:
     ) -> None:
         self._audit = audit
         self._trust = trust_anchors_pem
-        self._marker = Marker(MarksPolicy(), provenance=None)
+        self._detectors: dict[ArtifactKind, list[Watermarker]] = {}
+
+    def detectors(self, kind: ArtifactKind) -> list[Watermarker]:
+        """Every registered watermark detector for `kind` (built once per verifier)."""
+        if kind not in self._detectors:
+            from aigc_guard.marks.registry import WATERMARKS
+
+            self._detectors[kind] = [cls() for _, cls in WATERMARKS if cls.kind is kind]
+        return self._detectors[kind]
+
+    def read_watermark(self, artifact: Artifact) -> WatermarkReading:
+        """The first detector that finds a mark, else the last reading (found=False)."""
+        readings = []
+        for detector in self.detectors(artifact.kind):
+            reading = detector.detect(artifact)
+            if reading.found:
+                return reading
+            readings.append(reading)
+        if not readings:
+            raise InputError(f"no watermark detector is registered for {artifact.kind.value}s")
+        return readings[-1]
 
     def verify_file(self, path: str | Path) -> VerifyReport:
         path = Path(path)
@@ -77,7 +95,7 @@ class Verifier:
     ) -> VerifyReport:
         from aigc_guard.marks.provenance import read_provenance
 
-        watermark = self._marker.watermarker(artifact.kind).detect(artifact)
+        watermark = self.read_watermark(artifact)
         media_type = _media_type(name, artifact)
         c2pa = read_provenance(
             data, media_type=media_type, sidecar=sidecar, trust_anchors_pem=self._trust

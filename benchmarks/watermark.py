@@ -112,7 +112,7 @@ def false_positives(marker: DwtDctSvdWatermarker, images: list[Image.Image]) -> 
 
 def measure_c2pa(images: list[Image.Image]) -> dict[str, float]:
     """Sign each image as PNG with the guard's three assertions; read it back."""
-    from aigc_guard.keys import SigningCredentials, ensure_dev_credentials
+    from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
     from aigc_guard.marks import provenance as prov
 
     sign_ms, read_ms, added = [], [], []

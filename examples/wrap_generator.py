@@ -15,8 +15,8 @@ import itertools
 from pathlib import Path
 
 from aigc_guard import Guard
+from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
 from aigc_guard.index.text import TextIndex
-from aigc_guard.keys import SigningCredentials, ensure_dev_credentials
 
 TRAINING_CORPUS = [
     (

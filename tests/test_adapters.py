@@ -7,7 +7,7 @@ from PIL import Image
 
 from aigc_guard.adapters import as_generator
 from aigc_guard.adapters.callables import CallableAdapter
-from aigc_guard.adapters.models import TorchModuleAdapter
+from aigc_guard.adapters.torch_module import TorchModuleAdapter
 from aigc_guard.artifacts import ArtifactKind
 from aigc_guard.errors import GeneratorError, InputError
 

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from aigc_guard.credentials import DevCredentials, SigningCredentials, ensure_dev_credentials
 from aigc_guard.errors import CredentialError
-from aigc_guard.keys import DevCredentials, SigningCredentials, ensure_dev_credentials
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aigc_guard.credentials import DevCredentials, SigningCredentials, ensure_dev_credentials
 from aigc_guard.errors import CredentialError, MarkError
-from aigc_guard.keys import DevCredentials, SigningCredentials, ensure_dev_credentials
 from aigc_guard.marks.payload import new_content_id
 from aigc_guard.marks.provenance import (
     ACTIONS_LABEL,
@@ -61,7 +61,7 @@ def png() -> bytes:
 
 def _assertions(content_id: str) -> list[dict]:
     return [
-        created_action_assertion(software_agent="aigc_guard/0.1.0"),
+        created_action_assertion(software_agent=("aigc_guard", "0.1.0")),
         privacy_assertion(
             epsilon=3.0, delta=1e-5, policy_id="default", content_id=content_id, model_id="dpgan-1"
         ),

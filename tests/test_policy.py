@@ -6,19 +6,41 @@ from pathlib import Path
 
 import pytest
 
-from aigc_guard.artifacts import Decision
+from aigc_guard.checks.memorization import MemorizationSettings
 from aigc_guard.errors import PolicyError
-from aigc_guard.policy import POLICY_DIR, load_policy, parse_policy
+from aigc_guard.policy import bundled_policy_dir, load_policy, parse_policy
+
+POLICY_DIR = bundled_policy_dir()
 
 
 def test_bundled_default_policy_loads_with_expected_settings() -> None:
     policy = load_policy("default")
     assert policy.id == "default"
-    assert policy.checks.memorization.threshold == "calibrated"
-    assert policy.on_fail("memorization") is Decision.REGENERATE
-    assert policy.on_fail("pii") is Decision.REDACT
+    memorization = policy.checks.get("memorization")
+    assert isinstance(memorization, MemorizationSettings)
+    assert memorization.threshold == "calibrated"
+    assert memorization.on_fail == "regenerate"
+    assert policy.checks.get("pii").on_fail == "redact"  # type: ignore[union-attr]
+    assert [name for name, _ in policy.checks.enabled()] == ["memorization", "pii"]
     assert policy.marks.watermark.min_side == 256
     assert policy == load_policy(POLICY_DIR / "default.yaml")
+
+
+def test_a_name_is_looked_up_among_bundled_policies_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local file called `default` cannot shadow the bundled policy of that name."""
+    (tmp_path / "default").write_text("id: shadow\nversion: 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_policy("default").id == "default"
+    assert load_policy("./default").id == "shadow"
+
+
+def test_unknown_watermark_method_fails_at_load_time() -> None:
+    with pytest.raises(PolicyError) as info:
+        parse_policy("id: p\nversion: 1\nmarks: {watermark: {image_method: rivaGan}}\n")
+    message = dict(info.value.problems)["marks.watermark.image_method"]
+    assert "unknown image watermark 'rivaGan'" in message and "dwtDctSvd" in message
 
 
 def test_every_bundled_policy_is_valid() -> None:
@@ -45,7 +67,7 @@ def test_unknown_key_names_file_field_and_valid_keys(tmp_path: Path) -> None:
     message = str(info.value)
     assert str(path) in message
     assert "checks.memorization.treshold" in message
-    assert "valid keys here: enabled, threshold, on_fail, require_index" in message
+    assert "valid keys here: enabled, on_fail, threshold, require_index" in message
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,14 @@
 """Turn any supported generator into one uniform batch call.
 
-Supported: aigc_guard's own trained models (anything with `generate(n, seed=...)`),
-a torch module mapping noise to image tensors, and any callable returning PIL
-images or strings. `as_generator` picks the adapter; each adapter returns
-Artifacts and raises GeneratorError when the wrapped object fails.
+One module per generator kind (trained.py: aigc_guard's own trained models;
+torch_module.py: a torch module mapping noise to images; callables.py: any callable
+returning PIL images or str), registry.py for the name -> adapter registry (entry
+point group `aigc_guard.adapters`) and select.py, which picks the adapter for an
+object. Each adapter returns Artifacts and raises GeneratorError when the wrapped
+object fails.
 """
 
-from aigc_guard.adapters.base import GeneratorAdapter, as_generator
+from aigc_guard.adapters.base import GeneratorAdapter
+from aigc_guard.adapters.select import as_generator
 
 __all__ = ["GeneratorAdapter", "as_generator"]

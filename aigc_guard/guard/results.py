@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,17 +62,13 @@ class GuardResult:
         }
 
 
-@dataclass(frozen=True)
-class InspectResult:
-    """Checks only: nothing marked, nothing written."""
+def summarize(results: Iterable[GuardResult]) -> dict[str, int]:
+    """Counts per final decision plus the number of discarded (regenerated) candidates."""
+    counts = {decision.value: 0 for decision in Decision}
+    for result in results:
+        counts[result.decision.value] += 1
+        counts[Decision.REGENERATE.value] += result.attempts - 1
+    return counts
 
-    decision: Decision
-    checks: dict[str, CheckResult]
-    reasons: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "decision": self.decision.value,
-            "checks": {name: result.to_dict() for name, result in self.checks.items()},
-            "reasons": list(self.reasons),
-        }
+__all__ = ["GuardResult", "summarize"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aigc_guard.demo import DemoSummary
+from aigc_guard.cli.demo import DemoSummary
 
 
 def print_summary(summary: DemoSummary, *, console: Any) -> None:

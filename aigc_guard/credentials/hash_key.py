@@ -1,7 +1,7 @@
-"""The aigc_guard home folder: where local keys live when the user names none.
+"""The audit hash key: the secret under which prompts and outputs are hashed in the log.
 
-`AIGC_GUARD_HOME` (read when called, never at import) or ~/.aigc_guard. It holds
-the audit hash key and, for local use, the development signing credentials.
+One source for it everywhere (the Guard, the CLI, the demo): `load_hash_key(keys
+folder)`, which creates it on first use with mode 0600.
 """
 
 from __future__ import annotations
@@ -10,18 +10,10 @@ import os
 import secrets
 from pathlib import Path
 
+from aigc_guard.credentials.home import keys_dir
 from aigc_guard.errors import CredentialError
 
 HASH_KEY_FILE = "audit-hash.key"
-
-
-def home_dir() -> Path:
-    return Path(os.environ.get("AIGC_GUARD_HOME") or Path.home() / ".aigc_guard")
-
-
-def keys_dir(explicit: str | Path | None = None) -> Path:
-    """The keys folder: `explicit`, else HOME/keys."""
-    return Path(explicit) if explicit is not None else home_dir() / "keys"
 
 
 def load_hash_key(directory: str | Path | None = None, *, create: bool = True) -> bytes:
@@ -54,3 +46,6 @@ def load_hash_key(directory: str | Path | None = None, *, create: bool = True) -
     finally:
         temp.unlink(missing_ok=True)
     return key
+
+
+__all__ = ["HASH_KEY_FILE", "load_hash_key"]

@@ -11,9 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from aigc_guard.results import GuardResult
+import typer
+
+from aigc_guard.cli.common import PolicyOption, handles_errors
+from aigc_guard.guard.results import GuardResult
 
 
 @dataclass(frozen=True)
@@ -110,46 +113,47 @@ def _train(settings: DemoSettings, model_dir: Path) -> Any:
 
 
 def _generate(settings: DemoSettings, index: Any, console: Any) -> list[GuardResult]:
-    from rich.progress import Progress
-
-    from aigc_guard.audit import AuditLog
-    from aigc_guard.guard import Guard
-    from aigc_guard.home import load_hash_key
-    from aigc_guard.keys import SigningCredentials, ensure_dev_credentials
-    from aigc_guard.registry import register_model
+    from aigc_guard.guard import Guard, GuardSettings
+    from aigc_guard.progress import progress
     from aigc_guard.train import PrivateImageGenerator
+    from aigc_guard.train.registration import register_model
 
     out = settings.out
-    keys = out / "keys"
-    credentials = ensure_dev_credentials(keys)
-    signer = SigningCredentials.from_files(credentials.cert_chain_path, credentials.key_path)
     model = PrivateImageGenerator.load(out / "model")
     outputs = out / "outputs"
     outputs.mkdir(exist_ok=True)
+    guard_settings = GuardSettings(
+        policy=settings.policy,
+        index=index,
+        db=_db_url(out),
+        keys=out / "keys",
+        dev_credentials=True,
+    )
     with (
-        AuditLog(f"sqlite:///{out / 'audit.db'}", hash_key=load_hash_key(keys)) as log,
-        Guard(policy=settings.policy, index=index, db=log, signer=signer) as guard,
-        Progress(console=console, disable=not settings.progress) as progress,
+        Guard.from_settings(guard_settings) as guard,
+        progress("guarding outputs", settings.n, enabled=settings.progress) as advance,
     ):
-        register_model(log, model.card)
-        task = progress.add_task("guarding outputs", total=settings.n)
+        register_model(guard.audit, model.card)
 
         def save(result: GuardResult) -> None:
             if result.delivered:
                 result.save(outputs / f"{result.content_id}{result.suffix}")
-            progress.advance(task)
+            advance()
 
         return guard.generate(model, n=settings.n, seed=settings.seed, on_result=save)
 
 
+def _db_url(out: Path) -> str:
+    return f"sqlite:///{out / 'audit.db'}"
+
+
 def _finish(settings: DemoSettings, results: list[GuardResult], card: Any) -> DemoSummary:
     from aigc_guard.audit import AuditLog, export_jsonl, verify_chain
+    from aigc_guard.cli.sheet import contact_sheet
     from aigc_guard.guard import summarize
-    from aigc_guard.home import load_hash_key
-    from aigc_guard.sheet import contact_sheet
 
     out = settings.out
-    with AuditLog(f"sqlite:///{out / 'audit.db'}", hash_key=load_hash_key(out / "keys")) as log:
+    with AuditLog(_db_url(out), hash_key=None, create=False) as log:  # read-only
         report = verify_chain(log)
         rows = export_jsonl(log, out / "audit.jsonl")
     sheet = contact_sheet([r.artifact.image if r.delivered else None for r in results])
@@ -171,3 +175,30 @@ def _finish(settings: DemoSettings, results: list[GuardResult], card: Any) -> De
             "contact sheet": out / "samples.png",
         },
     )
+
+
+@handles_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for every output of the demo.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Outputs to generate.")] = 64,
+    epochs: Annotated[
+        int | None, typer.Option(help="Training epochs (default: the tuned 50).")
+    ] = None,
+    max_steps: Annotated[int | None, typer.Option(help="Stop training early (quick runs).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the non-private randomness.")] = 0,
+    policy: PolicyOption = None,
+) -> None:
+    """Run the whole product on the bundled MNIST digits: train, index, guard, audit.
+
+    Example: aigc-guard demo --out demo-out
+    """
+    from aigc_guard.cli.common import console
+    from aigc_guard.cli.demo_report import print_summary
+
+    settings = DemoSettings(
+        out=out, n=n, epochs=epochs, max_steps=max_steps, seed=seed, policy=policy
+    )
+    summary = run_demo(settings, console=console())
+    print_summary(summary, console=console(stderr=False))
+    if not summary.chain_ok:
+        raise typer.Exit(1)

@@ -1,21 +1,20 @@
-"""Signing credentials for C2PA: PEM files or a callback signer, plus a development CA.
+"""A development CA and signer for local use, labelled NOT FOR PRODUCTION.
 
-C2PA readers only accept a signing certificate that is issued by a CA, is not a
-CA itself, carries digitalSignature and an extended key usage, and has an
-AuthorityKeyIdentifier. `ensure_dev_credentials` makes such a pair for local
-use; production deployments load their own chain with `SigningCredentials.from_files`
-or plug a KMS/HSM in through `SigningCredentials.from_callback`.
+`ensure_dev_credentials(dir)` makes (or reuses) a CA and an es256 signing
+certificate issued by it, fit for C2PA. Readers report such manifests untrusted
+unless that CA is configured as a trust anchor.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aigc_guard.credentials.signing import SigningCredentials, parse_chain
 from aigc_guard.errors import CredentialError
 from aigc_guard.fileio import write_bytes_atomic
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric import ec
 
-SUPPORTED_ALGS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 DEV_CA_NAME = "aigc_guard development root CA (NOT FOR PRODUCTION)"
 DEV_SIGNER_NAME = "aigc_guard development signer (NOT FOR PRODUCTION)"
 DEV_ORG = "aigc_guard development"
@@ -37,9 +35,6 @@ CA_KEY_FILE = "dev-ca.key"
 CHAIN_FILE = "dev-signer-chain.pem"
 KEY_FILE = "dev-signer.key"
 
-# Curve each EC algorithm needs (C2PA ties es256 to P-256 and so on).
-_EC_CURVES = {"es256": "secp256r1", "es384": "secp384r1", "es512": "secp521r1"}
-
 
 @dataclass(frozen=True)
 class DevCredentials:
@@ -48,70 +43,6 @@ class DevCredentials:
     cert_chain_path: Path
     key_path: Path
     ca_cert_path: Path
-
-
-@dataclass(frozen=True)
-class SigningCredentials:
-    """What a C2PA signer needs: the certificate chain (leaf first) and a way to sign.
-
-    Exactly one of `private_key_pem` (a local key) and `sign_callback` (bytes ->
-    signature, for a key held in a KMS or HSM) is set. `tsa_url` None means no
-    timestamp authority and no network access while signing.
-    """
-
-    cert_chain_pem: bytes
-    private_key_pem: bytes | None = field(default=None, repr=False)
-    alg: str = "es256"
-    tsa_url: str | None = None
-    sign_callback: Callable[[bytes], bytes] | None = field(default=None, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.alg not in SUPPORTED_ALGS:
-            raise CredentialError(
-                f"signing alg {self.alg!r} is not supported; use one of {', '.join(SUPPORTED_ALGS)}"
-            )
-        if (self.private_key_pem is None) == (self.sign_callback is None):
-            raise CredentialError(
-                "SigningCredentials needs exactly one of private_key_pem and sign_callback"
-            )
-        if b"-----BEGIN CERTIFICATE-----" not in self.cert_chain_pem:
-            raise CredentialError("cert_chain_pem holds no PEM certificate")
-
-    @classmethod
-    def from_files(
-        cls,
-        cert_chain_path: str | Path,
-        key_path: str | Path,
-        *,
-        alg: str = "es256",
-        tsa_url: str | None = None,
-    ) -> SigningCredentials:
-        """Load a PEM chain (leaf first) and a PEM private key, checking they fit `alg`."""
-        chain_path, key_file = Path(cert_chain_path), Path(key_path)
-        chain_pem = _read_file(chain_path, "certificate chain")
-        key_pem = _read_file(key_file, "private key")
-        certs = _parse_chain(chain_pem, chain_path)
-        key = _parse_key(key_pem, key_file)
-        _check_key_fits(key, certs[0], alg=alg, key_path=key_file, chain_path=chain_path)
-        return cls(cert_chain_pem=chain_pem, private_key_pem=key_pem, alg=alg, tsa_url=tsa_url)
-
-    @classmethod
-    def from_callback(
-        cls,
-        cert_chain_pem: bytes,
-        sign_callback: Callable[[bytes], bytes],
-        *,
-        alg: str = "es256",
-        tsa_url: str | None = None,
-    ) -> SigningCredentials:
-        """Credentials whose key never leaves a KMS/HSM: `sign_callback(data) -> signature`.
-
-        For ECDSA algorithms the callback returns the DER-encoded signature
-        (what most KMS APIs return).
-        """
-        return cls(
-            cert_chain_pem=cert_chain_pem, sign_callback=sign_callback, alg=alg, tsa_url=tsa_url
-        )
 
 
 def ensure_dev_credentials(directory: str | Path) -> DevCredentials:
@@ -166,7 +97,7 @@ def _dev_files_usable(creds: DevCredentials) -> bool:
         return False
     try:
         loaded = SigningCredentials.from_files(creds.cert_chain_path, creds.key_path)
-        leaf = _parse_chain(loaded.cert_chain_pem, creds.cert_chain_path)[0]
+        leaf = parse_chain(loaded.cert_chain_pem, creds.cert_chain_path)[0]
         ca = x509.load_pem_x509_certificate(creds.ca_cert_path.read_bytes())
         leaf.verify_directly_issued_by(ca)
     except (CredentialError, InvalidSignature, OSError, ValueError, TypeError):
@@ -289,74 +220,4 @@ def _make_leaf_cert(
     )
 
 
-def _read_file(path: Path, what: str) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise CredentialError(f"{path}: {what} file not found") from exc
-    except OSError as exc:
-        raise CredentialError(f"{path}: cannot read {what} ({exc.strerror or exc})") from exc
-    if not data.strip():
-        raise CredentialError(f"{path}: {what} file is empty")
-    return data
-
-
-def _parse_chain(chain_pem: bytes, path: Path) -> list[x509.Certificate]:
-    from cryptography import x509
-
-    try:
-        certs = x509.load_pem_x509_certificates(chain_pem)
-    except ValueError as exc:
-        raise CredentialError(
-            f"{path}: not a PEM certificate chain ({exc}); expected the leaf then its CA(s)"
-        ) from exc
-    return certs
-
-
-def _parse_key(key_pem: bytes, path: Path) -> object:
-    from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives import serialization
-
-    try:
-        return serialization.load_pem_private_key(key_pem, password=None)
-    except TypeError as exc:
-        raise CredentialError(
-            f"{path}: private key is encrypted; provide an unencrypted PEM key"
-        ) from exc
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise CredentialError(f"{path}: not a PEM private key ({exc})") from exc
-
-
-def _check_key_fits(
-    key: object, leaf: x509.Certificate, *, alg: str, key_path: Path, chain_path: Path
-) -> None:
-    """The key type must match `alg` and the key must belong to the leaf certificate."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-
-    if alg in _EC_CURVES:
-        if not isinstance(key, ec.EllipticCurvePrivateKey):
-            raise CredentialError(
-                f"{key_path}: {alg} needs an EC key, got {type(key).__name__.lstrip('_')}"
-            )
-        if key.curve.name != _EC_CURVES[alg]:
-            raise CredentialError(
-                f"{key_path}: {alg} needs curve {_EC_CURVES[alg]}, got {key.curve.name}"
-            )
-    elif alg.startswith("ps") and not isinstance(key, rsa.RSAPrivateKey):
-        raise CredentialError(f"{key_path}: {alg} needs an RSA key, got {type(key).__name__}")
-    elif alg == "ed25519" and not isinstance(key, ed25519.Ed25519PrivateKey):
-        raise CredentialError(f"{key_path}: ed25519 needs an Ed25519 key, got {type(key).__name__}")
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    der = serialization.Encoding.DER
-    if key.public_key().public_bytes(der, spki) != leaf.public_key().public_bytes(der, spki):  # type: ignore[attr-defined]
-        raise CredentialError(
-            f"{key_path}: private key does not match the first certificate in {chain_path}"
-        )
-
-
-__all__ = [
-    "DevCredentials",
-    "SigningCredentials",
-    "ensure_dev_credentials",
-]
+__all__ = ["CA_CERT_FILE", "CHAIN_FILE", "KEY_FILE", "DevCredentials", "ensure_dev_credentials"]

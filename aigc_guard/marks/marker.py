@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.artifacts import Artifact, ArtifactKind
-from aigc_guard.policy import MarksPolicy
+from aigc_guard.marks.settings import MarksSettings
 
 if TYPE_CHECKING:
     from aigc_guard.marks.base import Watermarker
@@ -24,6 +24,7 @@ class ProvenanceContext:
 
     policy_id: str
     model_id: str | None = None
+    model_revision: str | None = None
     epsilon: float | None = None
     delta: float | None = None
 
@@ -39,22 +40,18 @@ class MarkedOutput:
 class Marker:
     """Owns the watermarkers and the C2PA signer for one guard."""
 
-    def __init__(self, policy: MarksPolicy, provenance: C2paProvenance | None) -> None:
-        self._policy = policy
+    def __init__(self, settings: MarksSettings, provenance: C2paProvenance | None) -> None:
+        self._policy = settings
         self._provenance = provenance
         self._watermarkers: dict[ArtifactKind, Watermarker] = {}
 
     def watermarker(self, kind: ArtifactKind) -> Watermarker:
-        """The watermarker for `kind`, created on first use (imports OpenCV lazily)."""
+        """The policy's watermarker for `kind`, from the registry, created on first use."""
         if kind not in self._watermarkers:
-            if kind is ArtifactKind.IMAGE:
-                from aigc_guard.marks.image_watermark import DwtDctSvdWatermarker
+            from aigc_guard.marks.registry import WATERMARKS
 
-                self._watermarkers[kind] = DwtDctSvdWatermarker()
-            else:
-                from aigc_guard.marks.text_watermark import ZeroWidthTextWatermarker
-
-                self._watermarkers[kind] = ZeroWidthTextWatermarker()
+            method = self._policy.watermark.method_for(kind)
+            self._watermarkers[kind] = WATERMARKS.get(method)()
         return self._watermarkers[kind]
 
     def mark(
@@ -97,7 +94,8 @@ class Marker:
 
         assertions = [
             provenance.created_action_assertion(
-                digital_source_type=self._policy.c2pa.digital_source_type
+                digital_source_type=self._policy.c2pa.digital_source_type,
+                software_agent=_software_agent(context),
             ),
             provenance.privacy_assertion(
                 epsilon=context.epsilon,
@@ -114,3 +112,8 @@ class Marker:
                 )
             )
         return assertions
+
+
+def _software_agent(context: ProvenanceContext) -> tuple[str, str | None] | None:
+    """(name, version) of the model that made the output, for the C2PA softwareAgent."""
+    return (context.model_id, context.model_revision) if context.model_id else None

@@ -1,12 +1,12 @@
-"""Torch generators: aigc_guard's trained models and arbitrary noise-to-image modules."""
+"""A torch module mapping noise to images, as a generator."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aigc_guard.adapters.base import GeneratorAdapter
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import AigcGuardError, GeneratorError, InputError
+from aigc_guard.errors import GeneratorError, InputError
 
 
 def is_torch_module(obj: Any) -> bool:
@@ -17,26 +17,6 @@ def is_torch_module(obj: Any) -> bool:
     return torch is not None and isinstance(obj, torch.nn.Module)
 
 
-class TrainedModelAdapter(GeneratorAdapter):
-    """A model trained by aigc_guard.train (it carries its privacy card)."""
-
-    def __init__(self, model: Any) -> None:
-        self._model = model
-        self.privacy_card = model.card
-        self.model_id = getattr(model, "model_id", None) or getattr(model.card, "model_id", None)
-
-    def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
-        try:
-            images = self._model.generate(n, seed=seed)
-        except AigcGuardError:
-            raise
-        except Exception as exc:
-            raise GeneratorError(
-                f"model {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
-        return [Artifact.from_image(image) for image in images]
-
-
 class TorchModuleAdapter(GeneratorAdapter):
     """A torch module mapping noise (N, *noise_shape) to images (N, C, H, W).
 
@@ -44,14 +24,18 @@ class TorchModuleAdapter(GeneratorAdapter):
     the module's output ((-1, 1) for tanh generators, (0, 1) for sigmoid ones).
     """
 
+    name: ClassVar[str] = "torch"
+    priority: ClassVar[int] = 500  # after the library-specific torch adapters
+
     def __init__(
         self,
         module: Any,
         *,
         noise_shape: tuple[int, ...] | None = None,
         value_range: tuple[float, float] = (-1.0, 1.0),
-        model_id: str | None = None,
+        **common: Any,
     ) -> None:
+        super().__init__(**common)
         if noise_shape is None:
             latent_dim = getattr(module, "latent_dim", None)
             if not isinstance(latent_dim, int):
@@ -65,7 +49,11 @@ class TorchModuleAdapter(GeneratorAdapter):
         self._module = module
         self._noise_shape = tuple(noise_shape)
         self._range = (float(low), float(high))
-        self.model_id = model_id or type(module).__name__
+        self.model_id = self.model_id or type(module).__name__
+
+    @classmethod
+    def matches(cls, generator: Any) -> bool:
+        return is_torch_module(generator)
 
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
         import torch

@@ -1,0 +1,65 @@
+"""The `aigc-guard` command: the app and its command groups, registered explicitly.
+
+Thin: each command calls the public Python API. Exit codes: 0 success, 1 a
+negative finding (tampered log, a file that failed), 2 a usage or configuration
+error (bad policy, missing index, bad database).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from aigc_guard.cli import auditing, demo, guarding, indexing, training, verifying
+
+app = typer.Typer(
+    name="aigc-guard",
+    help="Train private generators, guard their outputs, export compliance audit trails.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+index_app = typer.Typer(help="Fingerprint indexes of training data.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+app.add_typer(audit_app, name="audit")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from aigc_guard import __version__
+
+        typer.echo(f"aigc-guard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Train private generators, guard their outputs, export compliance audit trails."""
+
+
+app.command("demo")(demo.demo)
+app.command("train")(training.train)
+app.command("generate")(guarding.generate)
+app.command("guard")(guarding.guard_files)
+app.command("inspect")(guarding.inspect_files)
+app.command("verify")(verifying.verify)
+index_app.command("build")(indexing.index_build)
+audit_app.command("verify")(auditing.audit_verify)
+audit_app.command("export")(auditing.audit_export)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The one place that turns settings into the parts of a guard.
+
+`Guard(...)`, the CLI and the demo all describe what they want as `GuardSettings`
+and get the same policy, checks, signer and audit log out of `assemble`, so the
+hash key, the signing credentials and the database are found the same way
+everywhere: an explicit object wins, then an explicit path, then the aigc_guard
+home folder (`$AIGC_GUARD_HOME/keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigc_guard.errors import CredentialError
+from aigc_guard.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from aigc_guard.audit import AuditLog
+    from aigc_guard.checks import Check, CheckSuite
+    from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.marks.marker import Marker
+    from aigc_guard.marks.provenance import C2paProvenance
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """Everything a guard is built from; every field has a sensible default.
+
+    policy: a Policy, a bundled policy name or a policy file.
+    index: a fingerprint index, its folder, or a mapping kind -> index (or folder).
+    db: an AuditLog, or a database URL / SQLite path ($AIGC_GUARD_DB, sqlite:///audit.db).
+    keys: the keys folder holding the audit hash key and, with `dev_credentials`, the
+        development CA (default: $AIGC_GUARD_HOME/keys).
+    signer: SigningCredentials or a C2paProvenance (production credentials).
+    dev_credentials: sign with the development CA in `keys` (created on first use) when
+        no signer is given. Outputs are then labelled NOT FOR PRODUCTION.
+    hash_key: the audit hash key itself (default: read from `keys`).
+    checks: check instances that replace the ones the policy would build.
+    """
+
+    policy: Policy | str | Path | None = None
+    index: Any = None
+    db: AuditLog | str | None = None
+    keys: str | Path | None = None
+    signer: SigningCredentials | C2paProvenance | None = None
+    dev_credentials: bool = False
+    hash_key: bytes | None = field(default=None, repr=False)
+    checks: Sequence[Check] | None = None
+
+
+@dataclass
+class GuardParts:
+    """What `assemble` built; `owned` lists what the guard must close (not what was given)."""
+
+    policy: Policy
+    suite: CheckSuite
+    marker: Marker
+    audit: AuditLog
+    owned: list[Any]
+
+
+def resolve_policy(policy: Policy | str | Path | None) -> Policy:
+    return policy if isinstance(policy, Policy) else load_policy(policy)
+
+
+def assemble(settings: GuardSettings) -> GuardParts:
+    """Build policy, checks, marker and audit log; on any failure close what was opened."""
+    from aigc_guard.checks import CheckSuite
+    from aigc_guard.marks.marker import Marker
+
+    policy = resolve_policy(settings.policy)
+    owned: list[Any] = []
+    try:
+        suite = CheckSuite(policy, index=settings.index, checks=settings.checks)
+        owned.append(suite)
+        marker = Marker(policy.marks, _provenance(settings, policy, owned))
+        audit = _audit_log(settings, owned)
+    except BaseException:
+        close_all(owned)
+        raise
+    return GuardParts(policy=policy, suite=suite, marker=marker, audit=audit, owned=owned)
+
+
+def close_all(resources: list[Any]) -> None:
+    """Close in reverse order of opening; idempotent (the list is emptied)."""
+    while resources:
+        resources.pop().close()
+
+
+def signing_credentials(settings: GuardSettings) -> SigningCredentials | None:
+    """The credentials to sign with: the given signer, else the development CA when allowed."""
+    from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials, keys_dir
+
+    if settings.signer is not None:
+        return settings.signer if isinstance(settings.signer, SigningCredentials) else None
+    if not settings.dev_credentials:
+        return None
+    dev = ensure_dev_credentials(keys_dir(settings.keys))
+    return SigningCredentials.from_files(dev.cert_chain_path, dev.key_path)
+
+
+def _provenance(settings: GuardSettings, policy: Policy, owned: list[Any]) -> C2paProvenance | None:
+    from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.marks.provenance import C2paProvenance
+
+    if not policy.marks.c2pa.enabled:
+        return None
+    if isinstance(settings.signer, C2paProvenance):
+        return settings.signer
+    if settings.signer is not None and not isinstance(settings.signer, SigningCredentials):
+        raise CredentialError(
+            "signer must be SigningCredentials or C2paProvenance, "
+            f"got {type(settings.signer).__name__}"
+        )
+    credentials = signing_credentials(settings)
+    if credentials is None:
+        raise CredentialError(
+            f"policy {policy.id!r} signs outputs with C2PA (marks.c2pa.enabled) but no signer "
+            "was given; pass signer=SigningCredentials.from_files(CHAIN, KEY) (production) or "
+            "dev_credentials=True (a local development CA, NOT FOR PRODUCTION)"
+        )
+    provenance = C2paProvenance(credentials)
+    owned.append(provenance)
+    return provenance
+
+
+def _audit_log(settings: GuardSettings, owned: list[Any]) -> AuditLog:
+    from aigc_guard.audit import AuditLog, resolve_db_url
+    from aigc_guard.credentials import load_hash_key
+
+    if isinstance(settings.db, AuditLog):
+        return settings.db
+    key = settings.hash_key if settings.hash_key is not None else load_hash_key(settings.keys)
+    log = AuditLog(resolve_db_url(settings.db), hash_key=key)
+    owned.append(log)
+    return log
+
+
+__all__ = [
+    "GuardParts",
+    "GuardSettings",
+    "assemble",
+    "close_all",
+    "resolve_policy",
+    "signing_credentials",
+]
