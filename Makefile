@@ -26,6 +26,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check aigc_guard tests examples benchmarks
 	$(BIN)/ruff format --check aigc_guard tests examples benchmarks
+	$(BIN)/mypy
 
 bench: venv
 	$(BIN)/python benchmarks/memorization.py

@@ -156,7 +156,7 @@ def _finish(settings: DemoSettings, results: list[GuardResult], card: Any) -> De
     with AuditLog(_db_url(out), hash_key=None, create=False) as log:  # read-only
         report = verify_chain(log)
         rows = export_jsonl(log, out / "audit.jsonl")
-    sheet = contact_sheet([r.artifact.image if r.delivered else None for r in results])
+    sheet = contact_sheet([r.artifact.image if r.artifact is not None else None for r in results])
     sheet.save(out / "samples.png")
     return DemoSummary(
         counts=summarize(results),
