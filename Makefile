@@ -14,7 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,hf,dev]"
 	touch $(STAMP)
 
 demo: venv

@@ -26,6 +26,8 @@ ADAPTERS: Registry[type[GeneratorAdapter]] = Registry(
     group=ADAPTERS_GROUP,
     builtins={
         "trained": "aigc_guard.adapters.trained:TrainedModelAdapter",
+        "diffusers": "aigc_guard.adapters.diffusers_pipeline:DiffusersAdapter",
+        "transformers": "aigc_guard.adapters.transformers_model:TransformersAdapter",
         "torch": "aigc_guard.adapters.torch_module:TorchModuleAdapter",
         "callable": "aigc_guard.adapters.callables:CallableAdapter",
     },
