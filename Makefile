@@ -7,7 +7,7 @@ OUT    ?= demo-out
 # torch first, pinned: opacus and invisible-watermark would otherwise pull a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test test-fast lint bench clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ demo: venv
 
 test: venv
 	$(BIN)/python -m pytest -q
+
+# The inner loop: no training, no Hugging Face models, no PostgreSQL (under a minute on 2 cores).
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 lint: venv
 	$(BIN)/ruff check aigc_guard tests examples benchmarks

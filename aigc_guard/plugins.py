@@ -62,8 +62,8 @@ class Registry(Generic[T]):
     def register(self, name: str, plugin: Any, *, source: str = "register()") -> T:
         """Add `plugin` under `name`; PluginError when the name is taken."""
         self._read_entry_points()
+        checked = self._validate(name, plugin)  # refused plug-ins leave no trace
         self._claim(name, source)
-        checked = self._validate(name, plugin)
         self._loaded[name] = checked
         return checked
 

@@ -23,6 +23,8 @@ from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
 from aigc_guard.errors import GeneratorError, InputError
 from aigc_guard.marks.provenance import ACTIONS_LABEL, read_provenance
 
+pytestmark = pytest.mark.slow  # importing diffusers and transformers takes ~30 s
+
 KEY = b"test-hash-key-0123456789abcdef"
 
 
