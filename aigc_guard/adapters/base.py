@@ -10,6 +10,7 @@ refuses an option no adapter parameter takes, naming the ones it does take.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from aigc_guard.artifacts import Artifact
@@ -45,6 +46,18 @@ class GeneratorAdapter(ABC):
     @abstractmethod
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
         """Return exactly `n` artifacts or raise GeneratorError."""
+
+    def produce_for(
+        self, slots: Sequence[int], *, prompt: str | None, seed: int | None
+    ) -> list[Artifact]:
+        """One artifact for each of `slots` (positions 0..n-1 in the caller's request).
+
+        The guard draws through this, so an adapter whose outputs are conditioned per
+        position (a class-conditional model asked for digit `slot % 10`) can keep a
+        regenerated output on the class it was asked for. By default the position
+        does not matter.
+        """
+        return self.produce(len(slots), prompt=prompt, seed=seed)
 
 
 def to_artifacts(values: Any, *, expected: int, source: str) -> list[Artifact]:
