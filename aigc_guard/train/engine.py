@@ -33,6 +33,7 @@ from aigc_guard.train.card import (
     PrivacyCard,
     compute_model_id,
 )
+from aigc_guard.train.step_cap import apply_step_cap
 
 if TYPE_CHECKING:
     import torch
@@ -157,6 +158,7 @@ def train_dp_gan(
 
     from aigc_guard.train.models.gan import GanConfig
 
+    max_steps = apply_step_cap(max_steps)
     plan = _Plan(
         target_epsilon=target_epsilon, target_delta=target_delta, epochs=epochs,
         batch_size=batch_size, max_grad_norm=max_grad_norm, accountant=accountant,
