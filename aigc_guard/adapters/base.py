@@ -10,11 +10,12 @@ refuses an option no adapter parameter takes, naming the ones it does take.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import GeneratorError
+from aigc_guard.errors import AigcGuardError, GeneratorError
 
 
 class GeneratorAdapter(ABC):
@@ -60,6 +61,18 @@ class GeneratorAdapter(ABC):
         return self.produce(len(slots), prompt=prompt, seed=seed)
 
 
+@contextmanager
+def generator_errors(source: str) -> Iterator[None]:
+    """Whatever the wrapped generator raises becomes a GeneratorError naming `source`
+    (our own errors pass through unchanged)."""
+    try:
+        yield
+    except AigcGuardError:
+        raise
+    except Exception as exc:
+        raise GeneratorError(f"{source} raised {type(exc).__name__}: {exc}") from exc
+
+
 def to_artifacts(values: Any, *, expected: int, source: str) -> list[Artifact]:
     """Normalise what a generator returned (one item or a list) into `expected` Artifacts."""
     from PIL import Image
@@ -81,4 +94,4 @@ def to_artifacts(values: Any, *, expected: int, source: str) -> list[Artifact]:
     return artifacts
 
 
-__all__ = ["GeneratorAdapter", "to_artifacts"]
+__all__ = ["GeneratorAdapter", "generator_errors", "to_artifacts"]

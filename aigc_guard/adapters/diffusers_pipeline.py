@@ -12,10 +12,10 @@ import inspect
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
+from aigc_guard.adapters.base import GeneratorAdapter, generator_errors, to_artifacts
 from aigc_guard.adapters.huggingface import has_base, model_name, model_revision, seeded_generator
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import AigcGuardError, GeneratorError, InputError
+from aigc_guard.errors import GeneratorError, InputError
 
 
 class DiffusersAdapter(GeneratorAdapter):
@@ -58,14 +58,8 @@ class DiffusersAdapter(GeneratorAdapter):
             raise GeneratorError(f"pipeline {self.model_id!r} is unconditional: it takes no prompt")
         else:
             kwargs["batch_size"] = n
-        try:
+        with generator_errors(f"pipeline {self.model_id!r}"):
             output = self._pipeline(**kwargs)
-        except AigcGuardError:
-            raise
-        except Exception as exc:
-            raise GeneratorError(
-                f"pipeline {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
         images = getattr(output, "images", None)
         if images is None:
             raise GeneratorError(f"pipeline {self.model_id!r} returned no `.images`")

@@ -3,23 +3,8 @@ entry point group `aigc_guard.adapters`. `select.as_generator` tries them by pri
 
 from __future__ import annotations
 
-from typing import Any
-
 from aigc_guard.adapters.base import GeneratorAdapter
-from aigc_guard.errors import PluginError
-from aigc_guard.plugins import ADAPTERS_GROUP, Registry
-
-
-def _validate_adapter(name: str, plugin: Any) -> type[GeneratorAdapter]:
-    if not (isinstance(plugin, type) and issubclass(plugin, GeneratorAdapter)):
-        raise PluginError(f"adapter {name!r}: expected a subclass of GeneratorAdapter")
-    if getattr(plugin, "name", None) != name:
-        raise PluginError(
-            f"adapter {name!r}: its class says name={getattr(plugin, 'name', None)!r}; "
-            "the registry name and GeneratorAdapter.name must agree"
-        )
-    return plugin
-
+from aigc_guard.plugins import ADAPTERS_GROUP, Registry, subclass_validator
 
 ADAPTERS: Registry[type[GeneratorAdapter]] = Registry(
     "generator adapter",
@@ -31,7 +16,7 @@ ADAPTERS: Registry[type[GeneratorAdapter]] = Registry(
         "torch": "aigc_guard.adapters.torch_module:TorchModuleAdapter",
         "callable": "aigc_guard.adapters.callables:CallableAdapter",
     },
-    validate=_validate_adapter,
+    validate=subclass_validator("generator adapter", GeneratorAdapter),
 )
 
 __all__ = ["ADAPTERS"]

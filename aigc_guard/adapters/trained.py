@@ -11,9 +11,9 @@ import inspect
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
+from aigc_guard.adapters.base import GeneratorAdapter, generator_errors, to_artifacts
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import AigcGuardError, GeneratorError, InputError
+from aigc_guard.errors import InputError
 
 
 class TrainedModelAdapter(GeneratorAdapter):
@@ -53,14 +53,8 @@ class TrainedModelAdapter(GeneratorAdapter):
         options: dict[str, Any] = {"seed": seed}
         if self._conditional:
             options["labels"] = [self.label_for(slot) for slot in slots]
-        try:
+        with generator_errors(f"model {self.model_id!r}"):
             outputs = self._model.generate(n, **options)
-        except AigcGuardError:
-            raise
-        except Exception as exc:
-            raise GeneratorError(
-                f"model {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
         return to_artifacts(outputs, expected=n, source=f"model {self.model_id!r}")
 
     def label_for(self, slot: int) -> int | None:

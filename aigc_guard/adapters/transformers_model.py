@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
+from aigc_guard.adapters.base import GeneratorAdapter, generator_errors, to_artifacts
 from aigc_guard.adapters.huggingface import has_base, model_name, model_revision
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import AigcGuardError, GeneratorError, InputError
+from aigc_guard.errors import GeneratorError, InputError
 
 DEFAULT_MAX_NEW_TOKENS = 64
 _RESERVED = ("num_return_sequences", "return_full_text", "input_ids", "attention_mask")
@@ -75,19 +75,11 @@ class TransformersAdapter(GeneratorAdapter):
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
         import torch
 
-        try:
-            with torch.random.fork_rng(devices=[]):
-                if seed is not None:
-                    torch.manual_seed(seed)
-                texts = (
-                    self._pipeline_texts(n, prompt) if self._is_pipeline else self._texts(n, prompt)
-                )
-        except AigcGuardError:
-            raise
-        except Exception as exc:
-            raise GeneratorError(
-                f"model {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
+        with generator_errors(f"model {self.model_id!r}"), torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            make = self._pipeline_texts if self._is_pipeline else self._texts
+            texts = make(n, prompt)
         return to_artifacts(texts, expected=n, source=f"model {self.model_id!r}")
 
     def _start(self, prompt: str | None) -> str:
