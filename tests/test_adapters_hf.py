@@ -19,7 +19,7 @@ from aigc_guard.adapters.diffusers_pipeline import DiffusersAdapter
 from aigc_guard.adapters.transformers_model import TransformersAdapter
 from aigc_guard.artifacts import ArtifactKind
 from aigc_guard.audit import AuditLog
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.credentials import SigningCredentials
 from aigc_guard.errors import GeneratorError, InputError
 from aigc_guard.marks.provenance import ACTIONS_LABEL, read_provenance
 
@@ -41,12 +41,6 @@ def gpt2(tokenizer: Any) -> Any:
 @pytest.fixture(scope="module")
 def ddpm() -> Any:
     return tiny_ddpm()
-
-
-@pytest.fixture(scope="module")
-def signer(tmp_path_factory: pytest.TempPathFactory) -> SigningCredentials:
-    creds = ensure_dev_credentials(tmp_path_factory.mktemp("keys"))
-    return SigningCredentials.from_files(creds.cert_chain_path, creds.key_path)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from aigc_guard import Decision, Guard, summarize
 from aigc_guard.artifacts import Artifact, CheckResult
 from aigc_guard.audit import AuditLog, verify_chain
 from aigc_guard.checks import Check, CheckContext, CheckSettings
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.credentials import SigningCredentials
 from aigc_guard.errors import AuditError, CredentialError, FingerprintIndexError, GeneratorError
 from aigc_guard.index.text import TextIndex
 from aigc_guard.marks.settings import MarksSettings
@@ -34,12 +34,6 @@ WITH_PII = f"Send the signed lease to {EMAIL} before Friday."
 @pytest.fixture(scope="module")
 def text_index() -> TextIndex:
     return TextIndex.build(CORPUS, source_name="test-corpus")
-
-
-@pytest.fixture(scope="module")
-def signer(tmp_path_factory: pytest.TempPathFactory) -> SigningCredentials:
-    creds = ensure_dev_credentials(tmp_path_factory.mktemp("keys"))
-    return SigningCredentials.from_files(creds.cert_chain_path, creds.key_path)
 
 
 @pytest.fixture
