@@ -24,6 +24,7 @@ from aigc_guard.audit import (
     verify_jsonl,
 )
 from aigc_guard.errors import AuditError
+from audit_attack import tamper
 
 KEY = b"chain-test-key-0123456789abcdef!"
 ROWS = 10
@@ -53,12 +54,9 @@ def log(db_url: str) -> Iterator[AuditLog]:
 
 
 def _sql(log: AuditLog, *statements: str, params: dict[str, Any] | None = None) -> None:
-    """Run raw SQL on the log's database in one transaction, outside AuditLog."""
-    engine = sa.create_engine(log._url)  # the unmasked URL, as an attacker would have
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement), params or {})
-    engine.dispose()
+    """Run raw SQL on the log's database in one transaction, outside AuditLog, with the
+    append-only triggers lifted (as an attacker with write access can)."""
+    tamper(log._url, *statements, params=params)  # the unmasked URL, as an attacker would have
 
 
 def _assert_bad(log: AuditLog, seq: int, row_id: int | None, problem: str) -> None:

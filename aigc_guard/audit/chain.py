@@ -42,6 +42,9 @@ class ChainReport:
     first_bad_id: int | None = None
     problem: str | None = None
     head: ChainHead = EMPTY_HEAD
+    checkpoint: dict[str, Any] | None = None  # the latest signed checkpoint checked
+    checkpoints_checked: int = 0
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,9 @@ class ChainReport:
             "first_bad_id": self.first_bad_id,
             "problem": self.problem,
             "head": self.head.to_dict(),
+            "checkpoint": self.checkpoint,
+            "checkpoints_checked": self.checkpoints_checked,
+            "warnings": list(self.warnings),
         }
 
 
@@ -58,7 +64,7 @@ def _span(first: int, last: int) -> str:
     return f"row {first}" if first == last else f"rows {first}-{last}"
 
 
-def _row_problem(row: Mapping[str, Any], expected_seq: int, prev: ChainHead) -> str | None:
+def row_problem(row: Mapping[str, Any], expected_seq: int, prev: ChainHead) -> str | None:
     """What is wrong with `row` given the verified row before it, or None."""
     seq, prev_hash = row.get("seq"), row.get("prev_hash")
     if seq != expected_seq:
@@ -88,7 +94,7 @@ def verify_rows(
     head, checked = EMPTY_HEAD, 0
     for row in rows:
         checked += 1
-        problem = _row_problem(row, head.seq + 1, head)
+        problem = row_problem(row, head.seq + 1, head)
         if problem is None and _contradicts(row, checkpoint):
             problem = "row_hash differs from the checkpoint (log rewritten?)"
         if problem is not None:
