@@ -356,40 +356,8 @@ def _describe_verification(record: dict[str, Any]) -> str:
     return f"{record['file']}: " + ", ".join(parts)
 
 
-# -- audit -------------------------------------------------------------------------------
-@audit_app.command("verify")
-@handles_errors
-def audit_verify(db: DbOption = None, keys: KeysOption = None) -> None:
-    """Check the hash chain: exit 0 when intact, 1 when tampered (naming the first bad row)."""
-    from aigc_guard.audit import verify_chain
-
-    with _audit_log(db, keys, writer=False) as log:
-        report = verify_chain(log)
-    console = _console(stderr=False)
-    if report.ok:
-        console.print(f"audit log intact: {report.rows_checked} rows verified")
-        return
-    console.print(f"[bold red]audit log TAMPERED[/]: {report.problem}")
-    raise typer.Exit(1)
-
-
-@audit_app.command("export")
-@handles_errors
-def audit_export(
-    out: Annotated[Path, typer.Option("--out", help="File to write.")],
-    export_format: Annotated[str, typer.Option("--format", help="Export format: jsonl.")] = "jsonl",
-    db: DbOption = None,
-    keys: KeysOption = None,
-) -> None:
-    """Export the audit trail for an auditor (written atomically)."""
-    from aigc_guard.audit import export_jsonl
-    from aigc_guard.errors import InputError
-
-    if export_format != "jsonl":
-        raise InputError(f"unknown export format {export_format!r}; available: jsonl")
-    with _audit_log(db, keys, writer=False) as log:
-        rows = export_jsonl(log, out, progress=True)
-    _console(stderr=False).print(f"exported {rows} rows -> {out}")
+# -- audit: the commands live in cli_audit.py (registered on audit_app when imported) ---
+from aigc_guard import cli_audit as _cli_audit  # noqa: E402, F401
 
 
 def main() -> None:

@@ -217,7 +217,8 @@ def test_export_round_trip(log: AuditLog, tmp_path: Path) -> None:
     path = tmp_path / "trail.jsonl"
     assert export_jsonl(log, path, progress=True) == ROWS
     lines = path.read_text(encoding="utf-8").splitlines()
-    rows = [json.loads(line) for line in lines]
+    rows = [json.loads(line) for line in lines[:-1]]  # the last line is the manifest
+    assert json.loads(lines[-1])["aigc_guard_manifest"]["rows"] == ROWS
     assert [row["seq"] for row in rows] == list(range(1, ROWS + 1))
     assert rows[6] == log.get(7).to_dict()  # type: ignore[union-attr]
     assert verify_jsonl(path).ok
@@ -225,7 +226,8 @@ def test_export_round_trip(log: AuditLog, tmp_path: Path) -> None:
     rows[6]["decision"] = "allow"
     del rows[2]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    report = verify_jsonl(path)
+    assert "no manifest line" in (verify_jsonl(path).problem or "")
+    report = verify_jsonl(path, require_manifest=False)  # an export of aigc_guard 0.1
     assert report.first_bad_seq == 4 and "row 3 missing" in (report.problem or "")
     with pytest.raises(AuditError, match=r"no such file"):
         verify_jsonl(tmp_path / "missing.jsonl")

@@ -26,6 +26,7 @@ from aigc_guard.errors import AuditError
 
 if TYPE_CHECKING:
     from aigc_guard.audit.log import AuditLog
+    from aigc_guard.audit.signing import PublicKey
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def verify_chain(
     return verify_rows(log.rows(batch=batch), checkpoint=checkpoint)
 
 
-def _jsonl_rows(path: Path) -> Iterable[dict[str, Any]]:
+def _jsonl_objects(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -144,15 +145,63 @@ def _jsonl_rows(path: Path) -> Iterable[dict[str, Any]]:
                 raise AuditError(f"{path}:{number}: not a JSON line ({exc})") from exc
             if not isinstance(row, dict):
                 raise AuditError(f"{path}:{number}: expected a JSON object per line")
-            yield row
+            yield number, row
 
 
-def verify_jsonl(path: str | Path, *, checkpoint: ChainHead | None = None) -> ChainReport:
-    """Verify a file written by `export_jsonl`, without the database or the hash key."""
+def _manifest(path: Path) -> tuple[dict[str, Any] | None, int | None]:
+    """The manifest and its line number, if the last object of the file is one."""
+    from aigc_guard.audit.manifest import MANIFEST_KEY
+
+    last: tuple[int, dict[str, Any]] | None = None
+    for last in _jsonl_objects(path):  # noqa: B007 - only the last one matters
+        pass
+    if last is None or MANIFEST_KEY not in last[1]:
+        return None, None
+    manifest = last[1][MANIFEST_KEY]
+    if not isinstance(manifest, dict):
+        raise AuditError(f"{path}:{last[0]}: the manifest is not a JSON object")
+    return manifest, last[0]
+
+
+def _rows_before(path: Path, stop: int | None) -> Iterable[dict[str, Any]]:
+    from aigc_guard.audit.manifest import MANIFEST_KEY
+
+    for number, row in _jsonl_objects(path):
+        if stop is not None and number >= stop:
+            return
+        if MANIFEST_KEY in row:
+            raise AuditError(f"{path}:{number}: a manifest line before the last line (edited?)")
+        yield row
+
+
+def verify_jsonl(
+    path: str | Path,
+    *,
+    checkpoint: ChainHead | None = None,
+    public_key: PublicKey | None = None,
+    require_manifest: bool = True,
+) -> ChainReport:
+    """Verify a file written by `export_jsonl`, without the database or the hash key.
+
+    The manifest (last line) must match the rows; with `public_key` (the log's
+    audit-checkpoint.pub) its signed checkpoint and signature are checked too, which
+    is what catches an export whose rows and manifest were recomputed. An export
+    without a manifest (aigc_guard 0.1) verifies only with `require_manifest=False`.
+    """
+    from aigc_guard.audit.manifest import verify_export
+
     path = Path(path)
     if not path.is_file():
         raise AuditError(f"{path}: no such file")
-    return verify_rows(_jsonl_rows(path), checkpoint=checkpoint)
+    manifest, line = _manifest(path)
+    if manifest is None and not require_manifest:
+        return verify_rows(_rows_before(path, None), checkpoint=checkpoint)
+    report = verify_export(_rows_before(path, line), manifest, public_key=public_key)
+    if report.ok and checkpoint is not None and not (manifest or {}).get("filters"):
+        chained = verify_rows(_rows_before(path, line), checkpoint=checkpoint)
+        if not chained.ok:
+            return chained
+    return report
 
 
 __all__ = ["GENESIS_HASH", "ChainReport", "verify_chain", "verify_jsonl", "verify_rows"]
