@@ -250,10 +250,13 @@ def audit_export(
 ) -> None:
     """Export the audit trail for an auditor (atomically; never over an existing file
     without --force, never over the database)."""
-    from aigc_guard.audit.export import export_trail
+    from aigc_guard.audit.export import FORMATS, export_trail
     from aigc_guard.audit.query import Filters
     from aigc_guard.audit.trail import verify_trail
+    from aigc_guard.errors import InputError
 
+    if export_format not in FORMATS:
+        raise InputError(f"unknown export format {export_format!r}; available: {', '.join(FORMATS)}")
     filters = Filters.build(since=since, until=until, model=model, policy=policy, decision=decision)
     key = _checkpoint_key(keys, required=False)
     with _open(db, keys, checkpoints) as log:
