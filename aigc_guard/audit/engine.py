@@ -61,16 +61,19 @@ def make_engine(url: str, *, lock_timeout: float) -> sa.Engine:
             f"audit database {redact_url(url)}: cannot create an engine ({exc}); {advice}"
         ) from exc
     if backend == "sqlite":
-        _install_sqlite_begin(engine)
+        _install_sqlite_begin(engine, wal=parsed.database not in (None, "", ":memory:"))
     return engine
 
 
-def _install_sqlite_begin(engine: sa.Engine) -> None:
+def _install_sqlite_begin(engine: sa.Engine, *, wal: bool) -> None:
     """Emit our own BEGIN (IMMEDIATE for writes), as SQLAlchemy's SQLite docs describe."""
 
     @event.listens_for(engine, "connect")
     def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        if wal:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA synchronous=FULL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
