@@ -24,12 +24,17 @@ from aigc_guard.cli import (
 
 CheckpointsOption = Annotated[
     Path | None,
-    typer.Option("--checkpoints", help="Checkpoint file (default: $AIGC_GUARD_HOME/checkpoints/<log id>.jsonl)."),
-]  # fmt: skip
+    typer.Option(
+        "--checkpoints",
+        help="Checkpoint file (default: $AIGC_GUARD_HOME/checkpoints/<log id>.jsonl).",
+    ),
+]
 PublicKeyOption = Annotated[
     Path | None,
-    typer.Option("--public-key", help="The log's checkpoint public key (default: KEYS/audit-checkpoint.pub)."),
-]  # fmt: skip
+    typer.Option(
+        "--public-key", help="The log's checkpoint public key (default: KEYS/audit-checkpoint.pub)."
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file.")]
 
@@ -96,8 +101,10 @@ def audit_verify(
             console.print(f"audit log intact: {report.rows_checked} rows verified")
             if report.checkpoint:
                 cp = report.checkpoint
-                console.print(f"signed checkpoint: {cp['tree_size']} rows at {cp['created_at']} "
-                              f"(key {cp['key_id']}), {report.checkpoints_checked} checked")  # fmt: skip
+                console.print(
+                    f"signed checkpoint: {cp['tree_size']} rows at {cp['created_at']} "
+                    f"(key {cp['key_id']}), {report.checkpoints_checked} checked"
+                )
         else:
             console.print(f"[bold red]audit log TAMPERED[/]: {report.problem}", highlight=False)
         for warning in report.warnings:
@@ -256,15 +263,25 @@ def audit_export(
     from aigc_guard.errors import InputError
 
     if export_format not in FORMATS:
-        raise InputError(f"unknown export format {export_format!r}; available: {', '.join(FORMATS)}")
+        raise InputError(
+            f"unknown export format {export_format!r}; available: {', '.join(FORMATS)}"
+        )
     filters = Filters.build(since=since, until=until, model=model, policy=policy, decision=decision)
     key = _checkpoint_key(keys, required=False)
     with _open(db, keys, checkpoints) as log:
         status = {}
         if export_format == "html":
             status = verify_trail(log, public_key=_public_key(None, keys)).to_dict()
-        result = export_trail(log, out, format=export_format, filters=filters, overwrite=force,
-                              progress=True, checkpoint_key=key, report_status=status)  # fmt: skip
+        result = export_trail(
+            log,
+            out,
+            format=export_format,
+            filters=filters,
+            overwrite=force,
+            progress=True,
+            checkpoint_key=key,
+            report_status=status,
+        )
     _console(stderr=False).print(f"exported {result.rows} rows -> {out}")
 
 
@@ -364,6 +381,8 @@ def audit_init(
         if owner and writer:
             with write_transaction(log._engine) as conn:
                 statements = init_roles(conn, owner=owner, writer=writer)
-            _console(stderr=False).print(f"roles: {owner} owns the audit tables, {writer} may INSERT and SELECT "
-                                         f"({len(statements)} statements)")  # fmt: skip
+            _console(stderr=False).print(
+                f"roles: {owner} owns the audit tables, {writer} may INSERT and SELECT "
+                f"({len(statements)} statements)"
+            )
         _console(stderr=False).print(f"audit log {log.log_id} ready at {log.url}")

@@ -61,6 +61,7 @@ class Guard:
             self.suite = CheckSuite(self.policy, index=index)
             self.marker = Marker(self.policy.marks, self._provenance(signer))
             self.audit = self._audit_log(db, hash_key)
+            self.audit.register_policy(self.policy)  # the text behind every row's policy_sha256
         except BaseException:
             self.close()
             raise

@@ -143,7 +143,8 @@ def scale(url: str, rows: int, folder: Path) -> dict[str, str]:
             checks.append(time.perf_counter() - started)
         out["inclusion proof (median / p95)"] = (
             f"{statistics.median(timings) * 1000:.1f} / "
-            f"{sorted(timings)[int(len(timings) * 0.95)] * 1000:.1f} ms, {len(proof['audit_path'])} hashes"
+            f"{sorted(timings)[int(len(timings) * 0.95)] * 1000:.1f} ms, "
+            f"{len(proof['audit_path'])} hashes"
         )
         out["check a proof file (median)"] = f"{statistics.median(checks) * 1000:.2f} ms"
         started = time.perf_counter()
@@ -216,11 +217,17 @@ def main() -> None:
         if not backends.pg_ok:
             print(f"PostgreSQL skipped: no server at {args.pg_url}")
         try:
-            rates = {names[b]: {k: f"{v:,.0f}" for k, v in measure(backends.url(b), args.rows, folder / "e.jsonl").items()}
-                     for b in available}  # fmt: skip
+            rates = {}
+            for backend in available:
+                figures = measure(backends.url(backend), args.rows, folder / "e.jsonl")
+                rates[names[backend]] = {k: f"{v:,.0f}" for k, v in figures.items()}
             _table(f"Audit log, {args.rows} rows, rows per second (one process)", rates)
-            writers = {names[b]: {f"{w} writer{'s' * (w > 1)}": f"{writers_rate(backends.url(b), w, args.events):,.0f}"
-                                  for w in (1, 8)} for b in available}  # fmt: skip
+            writers = {}
+            for backend in available:
+                rate = {n: writers_rate(backends.url(backend), n, args.events) for n in (1, 8)}
+                writers[names[backend]] = {
+                    f"{n} writer{'s' * (n > 1)}": f"{value:,.0f}" for n, value in rate.items()
+                }
             _table(
                 f"Events per second, {args.events} events in batches of 100 per process", writers
             )

@@ -53,7 +53,8 @@ def rechain_from(url: str, seq: int, **changes: Any) -> None:
     engine.dispose()
     # row_hash and prev_hash are unique: move the old values aside (upper case) first
     statements = [
-        f"UPDATE audit_events SET row_hash = upper(row_hash), prev_hash = upper(prev_hash) WHERE seq >= {seq}"
+        "UPDATE audit_events SET row_hash = upper(row_hash), prev_hash = upper(prev_hash) "
+        f"WHERE seq >= {seq}"
     ]
     params: dict[str, Any] = {}
     prev = rows[0]["prev_hash"]

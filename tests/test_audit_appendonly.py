@@ -34,9 +34,9 @@ def test_triggers_refuse_changes(db_url: str, statement: str) -> None:
     with AuditLog(db_url, hash_key=KEY) as log:
         log.append_many([_record(1), _record(2)])
     engine = sa.create_engine(db_url)
-    with pytest.raises(sa.exc.DatabaseError, match=r"append-only: (UPDATE|DELETE) refused"):
-        with engine.begin() as conn:
-            conn.exec_driver_sql(statement)
+    refused = pytest.raises(sa.exc.DatabaseError, match=r"append-only: (UPDATE|DELETE) refused")
+    with refused, engine.begin() as conn:
+        conn.exec_driver_sql(statement)
     engine.dispose()
     with AuditLog(db_url, hash_key=KEY) as log:
         assert log.count() == 2 and verify_chain(log).ok
@@ -59,13 +59,18 @@ def roles(pg_url: str) -> Iterator[tuple[str, str, str]]:
             schema = parsed.query["options"].split("search_path=")[-1]
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             for role in (owner, writer):
-                conn.exec_driver_sql(f"DROP OWNED BY {role} CASCADE") if _exists(conn, role) else None
+                conn.exec_driver_sql(f"DROP OWNED BY {role} CASCADE") if _exists(
+                    conn, role
+                ) else None
                 conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
         admin.dispose()
 
 
 def _exists(conn: sa.Connection, role: str) -> bool:
-    return conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first() is not None
+    return (
+        conn.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+        is not None
+    )
 
 
 @pytest.mark.postgres
@@ -86,30 +91,39 @@ def test_writer_role_may_insert_but_not_change(pg_url: str, roles: tuple[str, st
         "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
         "DROP TABLE audit_events",
     ):
-        with pytest.raises(sa.exc.DatabaseError, match=r"permission denied|must be owner"):
-            with engine.begin() as conn:
-                conn.exec_driver_sql(statement)
+        denied = pytest.raises(sa.exc.DatabaseError, match=r"permission denied|must be owner")
+        with denied, engine.begin() as conn:
+            conn.exec_driver_sql(statement)
     engine.dispose()
     admin = sa.create_engine(pg_url)
-    with pytest.raises(sa.exc.DatabaseError, match=r"append-only: TRUNCATE refused"):
-        with admin.begin() as conn:  # even a superuser's TRUNCATE hits the trigger
-            conn.exec_driver_sql("TRUNCATE audit_events")
+    refused = pytest.raises(sa.exc.DatabaseError, match=r"append-only: TRUNCATE refused")
+    with refused, admin.begin() as conn:  # even a superuser's TRUNCATE hits the trigger
+        conn.exec_driver_sql("TRUNCATE audit_events")
     admin.dispose()
     with AuditLog(pg_url, hash_key=None, create=False) as log:
         assert log.count() == 3
 
 
 def test_roles_need_postgresql_and_plain_names(sqlite_url: str) -> None:
-    with AuditLog(sqlite_url, hash_key=None) as log, write_transaction(log._engine) as conn:
-        with pytest.raises(InputError, match=r"needs PostgreSQL"):
-            init_roles(conn, owner="a", writer="b")
+    with (
+        AuditLog(sqlite_url, hash_key=None) as log,
+        write_transaction(log._engine) as conn,
+        pytest.raises(InputError, match=r"needs PostgreSQL"),
+    ):
+        init_roles(conn, owner="a", writer="b")
 
 
 @pytest.mark.postgres
 def test_role_names_are_checked(pg_url: str) -> None:
     with AuditLog(pg_url, hash_key=None) as log:
-        with pytest.raises(InputError, match=r"plain identifier"), write_transaction(log._engine) as conn:
+        with (
+            pytest.raises(InputError, match=r"plain identifier"),
+            write_transaction(log._engine) as conn,
+        ):
             init_roles(conn, owner='x"; DROP TABLE audit_events; --', writer="w")
-        with pytest.raises(InputError, match=r"different roles"), write_transaction(log._engine) as conn:
+        with (
+            pytest.raises(InputError, match=r"different roles"),
+            write_transaction(log._engine) as conn,
+        ):
             init_roles(conn, owner="same", writer="same")
         assert log.count() == 0

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from audit_attack import tamper
 
 from aigc_guard.audit import (
     AuditLog,
@@ -24,7 +25,6 @@ from aigc_guard.audit import (
     verify_jsonl,
 )
 from aigc_guard.errors import AuditError
-from audit_attack import tamper
 
 KEY = b"chain-test-key-0123456789abcdef!"
 ROWS = 10

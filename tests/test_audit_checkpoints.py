@@ -12,13 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from audit_attack import forged_row, insert_row, rechain_from, tamper
 
 from aigc_guard.audit import AuditLog, AuditRecord
 from aigc_guard.audit.retention import purge
 from aigc_guard.audit.signing import CheckpointKey
 from aigc_guard.audit.trail import verify_trail
 from aigc_guard.errors import AuditError, CredentialError, InputError
-from audit_attack import forged_row, insert_row, rechain_from, tamper
 
 KEY = b"checkpoint-test-key-0123456789ab"
 EVERY = 4
@@ -36,8 +36,13 @@ def key(tmp_path: Path) -> CheckpointKey:
 @pytest.fixture
 def log(db_url: str, key: CheckpointKey, tmp_path: Path) -> Iterator[AuditLog]:
     """10 rows, checkpointed automatically at 4 and 8 rows."""
-    with AuditLog(db_url, hash_key=KEY, checkpoint_key=key, checkpoint_every=EVERY,
-                  checkpoint_file=tmp_path / "checkpoints.jsonl") as audit:  # fmt: skip
+    with AuditLog(
+        db_url,
+        hash_key=KEY,
+        checkpoint_key=key,
+        checkpoint_every=EVERY,
+        checkpoint_file=tmp_path / "checkpoints.jsonl",
+    ) as audit:
         for n in range(1, 11):
             audit.append(_record(n))
         yield audit
@@ -45,10 +50,14 @@ def log(db_url: str, key: CheckpointKey, tmp_path: Path) -> Iterator[AuditLog]:
 
 def _auditor(log: AuditLog, tmp_path: Path) -> AuditLog:
     """The log as an auditor opens it: no hash key (so no MACs), the checkpoint file."""
-    return AuditLog(log._url, hash_key=None, create=False, checkpoint_file=tmp_path / "checkpoints.jsonl")
+    return AuditLog(
+        log._url, hash_key=None, create=False, checkpoint_file=tmp_path / "checkpoints.jsonl"
+    )
 
 
-def test_intact_log_verifies_against_its_checkpoints(log: AuditLog, key: CheckpointKey, tmp_path: Path) -> None:
+def test_intact_log_verifies_against_its_checkpoints(
+    log: AuditLog, key: CheckpointKey, tmp_path: Path
+) -> None:
     report = verify_trail(log, public_key=key.public)
     assert report.ok and report.rows_checked == 10 and report.checkpoints_checked == 2
     assert report.checkpoint is not None and report.checkpoint["tree_size"] == 8
@@ -58,7 +67,9 @@ def test_intact_log_verifies_against_its_checkpoints(log: AuditLog, key: Checkpo
     assert without_key.ok and "not checked: no public key" in without_key.warnings[0]
 
 
-def test_recomputed_chain_is_caught_at_the_first_rewritten_row(log: AuditLog, key: CheckpointKey, tmp_path: Path) -> None:
+def test_recomputed_chain_is_caught_at_the_first_rewritten_row(
+    log: AuditLog, key: CheckpointKey, tmp_path: Path
+) -> None:
     rechain_from(log._url, 6, decision="block")
     with _auditor(log, tmp_path) as auditor:
         from aigc_guard.audit import verify_chain
@@ -71,7 +82,9 @@ def test_recomputed_chain_is_caught_at_the_first_rewritten_row(log: AuditLog, ke
     assert keyed.first_bad_seq == 6 and "row_mac does not verify" in (keyed.problem or "")
 
 
-def test_recomputed_chain_and_merkle_nodes_still_fail(log: AuditLog, key: CheckpointKey, tmp_path: Path) -> None:
+def test_recomputed_chain_and_merkle_nodes_still_fail(
+    log: AuditLog, key: CheckpointKey, tmp_path: Path
+) -> None:
     rechain_from(log._url, 2, decision="block")
     tamper(log._url, "DELETE FROM audit_merkle_nodes")
     with _auditor(log, tmp_path) as auditor:
@@ -84,10 +97,14 @@ def test_truncated_newest_rows(log: AuditLog, key: CheckpointKey) -> None:
     tamper(log._url, "DELETE FROM audit_events WHERE seq > 6")
     report = verify_trail(log, public_key=key.public)
     assert not report.ok and report.first_bad_seq == 7
-    assert "ends at row 6" in (report.problem or "") and "rows 7-8 missing" in (report.problem or "")
+    assert "ends at row 6" in (report.problem or "") and "rows 7-8 missing" in (
+        report.problem or ""
+    )
 
 
-def test_forged_appends_after_the_checkpoint(log: AuditLog, key: CheckpointKey, tmp_path: Path) -> None:
+def test_forged_appends_after_the_checkpoint(
+    log: AuditLog, key: CheckpointKey, tmp_path: Path
+) -> None:
     insert_row(log._url, forged_row(log, 11, log.head().row_hash))
     report = verify_trail(log, public_key=key.public)
     assert not report.ok and report.first_bad_seq == 11
@@ -106,7 +123,9 @@ def test_forged_row_with_a_copied_mac(log: AuditLog, key: CheckpointKey) -> None
     assert report.first_bad_seq == 11 and "row_mac does not verify" in (report.problem or "")
 
 
-def test_forged_checkpoint_in_the_database(log: AuditLog, key: CheckpointKey, tmp_path: Path) -> None:
+def test_forged_checkpoint_in_the_database(
+    log: AuditLog, key: CheckpointKey, tmp_path: Path
+) -> None:
     """A checkpoint signed by the attacker's own key is ignored; one with the log's key id
     and a bad signature fails."""
     other = CheckpointKey.create(tmp_path / "attacker.key")
@@ -116,13 +135,18 @@ def test_forged_checkpoint_in_the_database(log: AuditLog, key: CheckpointKey, tm
     report = verify_trail(log, public_key=key.public)
     assert report.ok and report.checkpoints_checked == 0
     assert any("signed by other key" in w for w in report.warnings)
-    tamper(log._url, f"UPDATE audit_checkpoints SET key_id = '{key.key_id}', "
-           f"body = replace(body, '{other.key_id}', '{key.key_id}')")  # fmt: skip
+    tamper(
+        log._url,
+        f"UPDATE audit_checkpoints SET key_id = '{key.key_id}', "
+        f"body = replace(body, '{other.key_id}', '{key.key_id}')",
+    )
     forged = verify_trail(log, public_key=key.public)
     assert not forged.ok and "bad signature" in (forged.problem or "")
 
 
-def test_checkpoint_file_of_another_log(log: AuditLog, key: CheckpointKey, tmp_path: Path, sqlite_url: str) -> None:
+def test_checkpoint_file_of_another_log(
+    log: AuditLog, key: CheckpointKey, tmp_path: Path, sqlite_url: str
+) -> None:
     other_url = sqlite_url.replace("audit.db", "other.db")
     with AuditLog(other_url, hash_key=KEY) as other:
         other.append(_record(1))

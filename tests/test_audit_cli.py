@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from audit_attack import rechain_from, tamper
 from typer.testing import CliRunner
 
 from aigc_guard.audit import AuditLog, AuditRecord
 from aigc_guard.cli import app
 from aigc_guard.home import load_hash_key
-from audit_attack import rechain_from, tamper
 
 runner = CliRunner()
 LEGACY = Path(__file__).parent / "data" / "audit-v0.1.db"
@@ -25,7 +25,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     keys = tmp_path / "keys"
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     with AuditLog(db, hash_key=load_hash_key(keys)) as log:
-        log.append_many([AuditRecord("output", decision="allow", request_id=f"r{n}") for n in range(8)])
+        log.append_many(
+            [AuditRecord("output", decision="allow", request_id=f"r{n}") for n in range(8)]
+        )
     return {"db": db, "keys": str(keys), "dir": str(tmp_path)}
 
 
@@ -47,8 +49,15 @@ def test_checkpoint_verify_and_tamper(env: dict[str, str]) -> None:
     report = json.loads(bad.output)  # type: ignore[attr-defined]
     assert bad.exit_code == 1 and report["first_bad_seq"] == 3 and not report["ok"]  # type: ignore[attr-defined]
     tamper(env["db"], "DELETE FROM audit_events WHERE seq > 5")
-    no_keys = _audit("verify", "--db", env["db"], "--keys", env["dir"] + "/nokeys",
-                     "--public-key", env["keys"] + "/audit-checkpoint.pub")  # fmt: skip
+    no_keys = _audit(
+        "verify",
+        "--db",
+        env["db"],
+        "--keys",
+        env["dir"] + "/nokeys",
+        "--public-key",
+        env["keys"] + "/audit-checkpoint.pub",
+    )
     assert no_keys.exit_code == 1 and "TAMPERED" in no_keys.output  # type: ignore[attr-defined]
 
 
@@ -88,7 +97,16 @@ def test_export_purge_and_consistency(env: dict[str, str], tmp_path: Path) -> No
     assert again.exit_code == 2 and "refusing to replace" in again.output  # type: ignore[attr-defined]
     onto_db = _audit("export", "--out", env["db"].removeprefix("sqlite:///"), "--force", *common)
     assert onto_db.exit_code == 2 and "audit database itself" in onto_db.output  # type: ignore[attr-defined]
-    html = _audit("export", "--format", "html", "--out", str(tmp_path / "r.html"), "--decision", "allow", *common)
+    html = _audit(
+        "export",
+        "--format",
+        "html",
+        "--out",
+        str(tmp_path / "r.html"),
+        "--decision",
+        "allow",
+        *common,
+    )
     assert html.exit_code == 0 and (tmp_path / "r.html").stat().st_size > 1000  # type: ignore[attr-defined]
     purged = _audit("purge", "--before", "2999-01-01", *common)
     assert purged.exit_code == 0 and "purged 8 rows" in purged.output  # type: ignore[attr-defined]

@@ -27,19 +27,31 @@ ARTIFACTS = Path(os.environ.get("AIGC_GUARD_TEST_ARTIFACTS", REPO / "test-artifa
 def _record(n: int) -> AuditRecord:
     decision = ("allow", "block", "regenerate", "redact")[n % 4]
     return AuditRecord(
-        "output", decision=decision, request_id=f"r{n}", model_id="m-a" if n % 2 else "m-b",
-        policy_id="default", policy_sha256="ab" * 32, content=f"o{n}".encode(),
-        checks={"memorization": {"passed": decision != "block", "distance": n / 40, "threshold": 0.05},
-                "pii": {"entities": [{"type": "EMAIL_ADDRESS", "start": 0, "end": 9, "score": 1.0}]}},
+        "output",
+        decision=decision,
+        request_id=f"r{n}",
+        model_id="m-a" if n % 2 else "m-b",
+        policy_id="default",
+        policy_sha256="ab" * 32,
+        content=f"o{n}".encode(),
+        checks={
+            "memorization": {"passed": decision != "block", "distance": n / 40, "threshold": 0.05},
+            "pii": {"entities": [{"type": "EMAIL_ADDRESS", "start": 0, "end": 9, "score": 1.0}]},
+        },
         extra={"reasons": [f"memorization failed -> {decision}: close to a training item"]},
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
 def log(sqlite_url: str, tmp_path: Path) -> Iterator[AuditLog]:
     with AuditLog(sqlite_url, hash_key=KEY, checkpoint_file=tmp_path / "cp.jsonl") as audit:
-        audit.append(AuditRecord("model", model_id="m-a",
-                                 extra={"privacy_card": {"model_id": "m-a", "epsilon": 9.9, "delta": 1e-5}}))  # fmt: skip
+        audit.append(
+            AuditRecord(
+                "model",
+                model_id="m-a",
+                extra={"privacy_card": {"model_id": "m-a", "epsilon": 9.9, "delta": 1e-5}},
+            )
+        )
         audit.append_many([_record(n) for n in range(1, 21)])
         yield audit
 
@@ -62,7 +74,11 @@ def test_query_filters_and_pandas(log: AuditLog) -> None:
     frame = log.query(decision="allow").to_pandas()
     assert list(frame["request_id"]) == ["r4", "r8", "r12", "r16", "r20"]
     assert str(frame["created_at"].dtype).startswith("datetime64")
-    for bad in ({"decision": "maybe"}, {"since": "yesterday"}, {"since": "2030-01-02", "until": "2030-01-01"}):
+    for bad in (
+        {"decision": "maybe"},
+        {"since": "yesterday"},
+        {"since": "2030-01-02", "until": "2030-01-01"},
+    ):
         with pytest.raises(InputError):
             log.query(**bad)  # type: ignore[arg-type]
 
@@ -111,7 +127,9 @@ def test_manifest_catches_emptied_truncated_and_recomputed_exports(
     report = verify_jsonl(path, public_key=key.public)
     assert not report.ok and "manifest says 21 rows" in (report.problem or "")
     rows = [json.loads(line) for line in lines[:-1]]
-    rows[4]["decision"] = "block"  # edit row 5 (an allow) and recompute the whole chain and manifest
+    rows[4]["decision"] = (
+        "block"  # edit row 5 (an allow) and recompute the whole chain and manifest
+    )
     prev = rows[3]["row_hash"]
     for row in rows[4:]:
         row["prev_hash"] = prev
@@ -120,7 +138,9 @@ def test_manifest_catches_emptied_truncated_and_recomputed_exports(
     manifest["aigc_guard_manifest"]["head_hash"] = prev
     _rewrite(path, [json.dumps(r) for r in rows] + [json.dumps(manifest)])
     recomputed = verify_jsonl(path, public_key=key.public)
-    assert not recomputed.ok and "manifest's signature does not verify" in (recomputed.problem or "")
+    assert not recomputed.ok and "manifest's signature does not verify" in (
+        recomputed.problem or ""
+    )
     manifest["aigc_guard_manifest"]["signature"] = None  # strip the signature too
     _rewrite(path, [json.dumps(r) for r in rows] + [json.dumps(manifest)])
     stripped = verify_jsonl(path, public_key=key.public)
@@ -130,7 +150,9 @@ def test_manifest_catches_emptied_truncated_and_recomputed_exports(
 
 def test_filtered_jsonl_export(log: AuditLog, key: CheckpointKey, tmp_path: Path) -> None:
     path = tmp_path / "m-a.jsonl"
-    assert export_trail(log, path, filters=Filters.build(model="m-a"), checkpoint_key=key).rows == 11
+    assert (
+        export_trail(log, path, filters=Filters.build(model="m-a"), checkpoint_key=key).rows == 11
+    )
     assert verify_jsonl(path, public_key=key.public).ok
     lines = path.read_text(encoding="utf-8").splitlines()
     _rewrite(path, lines[:3] + lines[4:])
@@ -145,28 +167,74 @@ def test_html_report_renders_offline_in_chromium(log: AuditLog, tmp_path: Path) 
     path = tmp_path / "report.html"
     export_trail(log, path, format="html")
     html = path.read_text(encoding="utf-8")
-    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
-    assert html.count('<svg class="chart"') == 5 and "o1" not in html.split("<body")[1].split("Rows")[0]
+    assert (
+        "http://" not in html.replace("http://www.w3.org/2000/svg", "") and "https://" not in html
+    )
+    assert (
+        html.count('<svg class="chart"') == 5
+        and "o1" not in html.split("<body")[1].split("Rows")[0]
+    )
     browser = _chromium()
     if browser is None:
         if os.environ.get("AIGC_GUARD_REQUIRE_CHROMIUM") == "1":
             pytest.fail("chromium not installed (apt-get install chromium)")
         pytest.skip("chromium not installed (apt-get install chromium); .ci/run installs it")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "audit-report.png"
     shot.unlink(missing_ok=True)
     dom = subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'profile-dom'}", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
-    ).stdout  # fmt: skip
+        [
+            browser,
+            *flags,
+            f"--user-data-dir={tmp_path / 'profile-dom'}",
+            "--dump-dom",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     body = dom[dom.index("<body") : dom.index(">", dom.index("<body"))]
     assert 'data-charts-total="5"' in body and 'data-charts-rendered="5"' in body, body
     assert 'data-errors="0"' in body, body
     subprocess.run(
-        [browser, *flags, f"--user-data-dir={tmp_path / 'profile-shot'}", "--window-size=1280,1800",
-         f"--screenshot={shot}", path.as_uri()],
-        capture_output=True, timeout=120, check=True,
-    )  # fmt: skip
+        [
+            browser,
+            *flags,
+            f"--user-data-dir={tmp_path / 'profile-shot'}",
+            "--window-size=1280,1800",
+            f"--screenshot={shot}",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.stat().st_size > 10_000  # kept as a test artefact
+
+
+def test_models_and_policies_are_catalogued(log: AuditLog) -> None:
+    import hashlib
+
+    from aigc_guard.audit.catalog import read_models, read_policies
+    from aigc_guard.policy import load_policy
+
+    policy = load_policy("default")
+    log.register_policy(policy)
+    log.register_policy(policy)  # idempotent
+    with log._engine.connect() as conn:
+        policies, models = read_policies(conn), read_models(conn)
+    assert [p["sha256"] for p in policies] == [policy.sha256]
+    assert hashlib.sha256(policies[0]["text"].encode()).hexdigest() == policy.sha256
+    assert [(m["model_id"], m["card"]["epsilon"], m["seq"]) for m in models] == [("m-a", 9.9, 1)]

@@ -47,7 +47,9 @@ def test_roots_and_proofs_match_the_rfc(n: int) -> None:
         path = range_hashes(inclusion_ranges(index, n), nodes.__getitem__)
         assert verify_inclusion(index, n, leaf_hash(leaves[index]), path, root)
         assert not verify_inclusion(index, n, leaf_hash(b"other"), path, root)
-        assert n == 1 or not verify_inclusion((index + 1) % n, n, leaf_hash(leaves[index]), path, root)
+        assert n == 1 or not verify_inclusion(
+            (index + 1) % n, n, leaf_hash(leaves[index]), path, root
+        )
     for old in range(1, n + 1):
         proof = range_hashes(consistency_ranges(old, n), nodes.__getitem__)
         assert verify_consistency(old, n, _mth(leaves[:old]), root, proof)

@@ -45,7 +45,9 @@ def _legacy_on(db_url: str, tmp_path: Path) -> str:
         command.upgrade(_alembic_config(conn), BASELINE)  # type: ignore[arg-type]
         conn.exec_driver_sql("DROP TABLE audit_schema_version")
         conn.execute(sa.table("audit_events", *(sa.column(c) for c in rows[0])).insert(), rows)
-        conn.exec_driver_sql("SELECT setval('audit_events_id_seq', (SELECT max(id) FROM audit_events))")
+        conn.exec_driver_sql(
+            "SELECT setval('audit_events_id_seq', (SELECT max(id) FROM audit_events))"
+        )
     engine.dispose()
     return db_url
 

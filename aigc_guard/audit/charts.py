@@ -9,9 +9,13 @@ from collections.abc import Mapping, Sequence
 from html import escape
 
 COLORS = {
-    "allow": "#2e7d32", "redact": "#f9a825", "regenerate": "#1565c0",
-    "block": "#c62828", "error": "#6a1b9a", None: "#757575",
-}  # fmt: skip
+    "allow": "#2e7d32",
+    "redact": "#f9a825",
+    "regenerate": "#1565c0",
+    "block": "#c62828",
+    "error": "#6a1b9a",
+    None: "#757575",
+}
 _BAR = "#1565c0"
 _FONT = 'font-family="sans-serif" font-size="12"'
 
@@ -45,7 +49,8 @@ def bar_chart(
         text = f"{value:g}{unit}"
         bars.append(
             f'<text x="{left}" y="{y + 14}" {_FONT}>{escape(label[:28])}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{length:.1f}" height="{row_h - 6}" fill="{_BAR}"/>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{length:.1f}" height="{row_h - 6}" '
+            f'fill="{_BAR}"/>'
             f'<text x="{label_w + length + 4:.1f}" y="{y + 14}" {_FONT}>{escape(text)}</text>'
         )
     return _frame(name, title, width, 40 + len(items) * row_h, "".join(bars))
@@ -114,8 +119,9 @@ def histogram(
     parts = [
         f'<rect x="{left + n * step:.1f}" y="{base_y - plot_h * c / top:.1f}" '
         f'width="{max(step - 1, 1):.1f}" height="{plot_h * c / top:.1f}" fill="{_BAR}"/>'
-        for n, c in enumerate(counts) if c
-    ]  # fmt: skip
+        for n, c in enumerate(counts)
+        if c
+    ]
     parts.append(f'<text x="{left}" y="{height - 12}" {_FONT}>{low:.4g}</text>')
     parts.append(f'<text x="{width - 60}" y="{height - 12}" {_FONT}>{high:.4g}</text>')
     if threshold is not None:

@@ -129,10 +129,19 @@ def export_jsonl(
                 stats["last_seq"], stats["head_hash"] = row["seq"], row["row_hash"]
                 advance()
             anchor = _anchor(log, int(stats["first_seq"] or 1)) if filters.empty else []
-            handle.write(manifest_line(build_manifest(
-                log_id=log.log_id, stats=stats, filters=filters.to_dict(),
-                exported_at=utc_now_text(), anchor=anchor, checkpoint=checkpoint, key=checkpoint_key,
-            )))  # fmt: skip
+            handle.write(
+                manifest_line(
+                    build_manifest(
+                        log_id=log.log_id,
+                        stats=stats,
+                        filters=filters.to_dict(),
+                        exported_at=utc_now_text(),
+                        anchor=anchor,
+                        checkpoint=checkpoint,
+                        key=checkpoint_key,
+                    )
+                )
+            )
     except OSError as exc:
         raise AuditError(f"cannot export to {path}: {exc}") from exc
     return int(stats["rows"])
@@ -158,8 +167,14 @@ def export_trail(
     path, filters = Path(path), filters or Filters()
     check_target(log, path, overwrite=overwrite)
     if format == "jsonl":
-        rows = export_jsonl(log, path, progress=progress, filters=filters, overwrite=overwrite,
-                            checkpoint_key=checkpoint_key)  # fmt: skip
+        rows = export_jsonl(
+            log,
+            path,
+            progress=progress,
+            filters=filters,
+            overwrite=overwrite,
+            checkpoint_key=checkpoint_key,
+        )
     elif format in ("csv", "parquet"):
         from aigc_guard.audit.export_tables import export_table
 

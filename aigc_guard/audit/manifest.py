@@ -107,8 +107,13 @@ def verify_export(
         return _fail(problem, 0)
     report = _walk(rows, manifest, checkpoint)
     if report.ok and warnings:
-        return ChainReport(ok=True, rows_checked=report.rows_checked, head=report.head,
-                           checkpoint=report.checkpoint, warnings=tuple(warnings))  # fmt: skip
+        return ChainReport(
+            ok=True,
+            rows_checked=report.rows_checked,
+            head=report.head,
+            checkpoint=report.checkpoint,
+            warnings=tuple(warnings),
+        )
     return report
 
 
@@ -149,29 +154,31 @@ def _walk(
         head = ChainHead(int(seq), str(row["row_hash"]))  # type: ignore[arg-type]
         if frontier is not None:
             frontier.push(leaf_hash(bytes.fromhex(head.row_hash)))
-            if checkpoint is not None and head.seq == checkpoint.tree_size:
-                if (head.row_hash, frontier.root().hex()) != (
-                    checkpoint.head_hash,
-                    checkpoint.merkle_root,
-                ):
-                    return _fail(
-                        f"rows up to {head.seq} do not match the signed checkpoint (recomputed?)",
-                        checked,
-                        head,
-                        head.seq,
-                    )
+            at_checkpoint = checkpoint is not None and head.seq == checkpoint.tree_size
+            if at_checkpoint and (head.row_hash, frontier.root().hex()) != (
+                checkpoint.head_hash,  # type: ignore[union-attr]
+                checkpoint.merkle_root,  # type: ignore[union-attr]
+            ):
+                return _fail(
+                    f"rows up to {head.seq} do not match the signed checkpoint (recomputed?)",
+                    checked,
+                    head,
+                    head.seq,
+                )
     if checked != manifest.get("rows") or head.row_hash != (
         manifest.get("head_hash") or EMPTY_HEAD.row_hash
     ):
         return _fail(
-            f"{checked} rows ending with hash {head.row_hash[:12]}..., the manifest says {manifest.get('rows')} rows (truncated or edited?)",
+            f"{checked} rows ending with hash {head.row_hash[:12]}..., the manifest says "
+            f"{manifest.get('rows')} rows (truncated or edited?)",
             checked,
             head,
             head.seq + 1,
         )
     if frontier is not None and checkpoint is not None and checkpoint.tree_size > head.seq:
         return _fail(
-            f"the export ends at row {head.seq}, before its checkpoint of {checkpoint.tree_size} rows (truncated?)",
+            f"the export ends at row {head.seq}, before its checkpoint of "
+            f"{checkpoint.tree_size} rows (truncated?)",
             checked,
             head,
             head.seq + 1,

@@ -172,7 +172,10 @@ def _signed(checkpoint: Checkpoint, key: PublicKey, log_id: Any, what: str) -> s
     if checkpoint.log_id != log_id:
         return f"the {what} checkpoint is of log {checkpoint.log_id}, the proof says {log_id}"
     if checkpoint.key_id != key.key_id:
-        return f"the {what} checkpoint is signed by key {checkpoint.key_id}, not by {key.key_id} (another log's proof?)"
+        return (
+            f"the {what} checkpoint is signed by key {checkpoint.key_id}, not by {key.key_id} "
+            "(another log's proof?)"
+        )
     if not checkpoint.verify(key):
         return f"the {what} checkpoint's signature does not verify (forged or edited?)"
     return None

@@ -62,8 +62,14 @@ class Filters:
             value = values.get(name)
             if value is not None and (not isinstance(value, str) or not value):
                 raise InputError(f"{name} must be a non-empty str, got {value!r}")
-        return cls(since_text, until_text, values.get("model"), values.get("policy"),
-                   values.get("decision"), values.get("event"))  # fmt: skip
+        return cls(
+            since_text,
+            until_text,
+            values.get("model"),
+            values.get("policy"),
+            values.get("decision"),
+            values.get("event"),
+        )
 
     @property
     def empty(self) -> bool:

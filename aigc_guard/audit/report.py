@@ -35,7 +35,10 @@ window.addEventListener("error", () => {
 });
 window.addEventListener("load", () => {
   const charts = Array.from(document.querySelectorAll("svg.chart"));
-  const drawn = charts.filter((c) => { const b = c.getBBox(); return b.width > 0 && b.height > 0; });
+  const drawn = charts.filter((c) => {
+    const box = c.getBBox();
+    return box.width > 0 && box.height > 0;
+  });
   document.body.dataset.chartsTotal = String(charts.length);
   document.body.dataset.chartsRendered = String(drawn.length);
 });
@@ -93,7 +96,8 @@ def _status_html(status: dict[str, Any]) -> str:
     if checkpoint:
         lines.append(
             f"<p>Latest signed checkpoint: {checkpoint.get('tree_size')} rows, "
-            f"{escape(str(checkpoint.get('created_at')))}, key {escape(str(checkpoint.get('key_id')))}; "
+            f"{escape(str(checkpoint.get('created_at')))}, "
+            f"key {escape(str(checkpoint.get('key_id')))}; "
             f"{status.get('checkpoints_checked', 0)} checkpoints checked.</p>"
         )
     else:
@@ -161,7 +165,8 @@ def render_html(log: AuditLog, filters: Filters, status: dict[str, Any]) -> tupl
 <meta http-equiv="Content-Security-Policy" content="{_CSP}">
 <title>aigc_guard audit report</title><style>{_STYLE}</style></head>
 <body><h1>aigc_guard audit report</h1>
-<p>Log {escape(log.log_id)} at {escape(log.url)}; {stats.rows} rows ({escape(scope)}); generated {utc_now_text()}.</p>
+<p>Log {escape(log.log_id)} at {escape(log.url)}; {stats.rows} rows ({escape(scope)});
+generated {utc_now_text()}.</p>
 <h2>Chain and checkpoints</h2>{_status_html(status)}
 <h2>Charts</h2>{_charts(stats, models)}
 <h2>Policies</h2><table><tr><th>id</th><th>sha256</th></tr>{policy_rows}</table>

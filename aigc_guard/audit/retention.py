@@ -92,11 +92,14 @@ def purge(
                 "before": cutoff,
                 "through_seq": through,
                 "rows": through - first + 1,
-                "anchor": {"tree_size": anchor.tree_size, "merkle_root": anchor.merkle_root,
-                           "signature": anchor.signature},
+                "anchor": {
+                    "tree_size": anchor.tree_size,
+                    "merkle_root": anchor.merkle_root,
+                    "signature": anchor.signature,
+                },
             },
         )
-    )  # fmt: skip
+    )
     create_checkpoint(log, key, file=file)
     engine = log._engine_for("purge")
     with (
