@@ -73,6 +73,24 @@ def _open(db: str | None, keys: Path | None, checkpoints: Path | None) -> Any:
     return AuditLog(resolve_db_url(db), hash_key=key, create=False, checkpoint_file=checkpoints)
 
 
+def _show(
+    report: Any, json_output: bool, *, ok: str, bad: str, details: tuple[str, ...] = ()
+) -> None:
+    """Print a verification report as JSON or as lines, warnings last."""
+    if json_output:
+        _print_json(report.to_dict())
+        return
+    console = _console(stderr=False)
+    if report.ok:
+        console.print(f"{ok}: {report.rows_checked} rows verified")
+        for line in details:
+            console.print(line, highlight=False)
+    else:
+        console.print(f"[bold red]{bad}[/]: {report.problem}", highlight=False)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/]: {warning}", highlight=False)
+
+
 @audit_app.command("verify")
 @handles_errors
 def audit_verify(
@@ -93,22 +111,16 @@ def audit_verify(
     with _open(db, keys, checkpoints) as log:
         report = verify_trail(log, public_key=pub, checkpoint_file=checkpoints)
     failed = not report.ok or (require_checkpoint and report.checkpoint is None)
-    if json_output:
-        _print_json(report.to_dict())
-    else:
-        console = _console(stderr=False)
-        if report.ok:
-            console.print(f"audit log intact: {report.rows_checked} rows verified")
-            if report.checkpoint:
-                cp = report.checkpoint
-                console.print(
-                    f"signed checkpoint: {cp['tree_size']} rows at {cp['created_at']} "
-                    f"(key {cp['key_id']}), {report.checkpoints_checked} checked"
-                )
-        else:
-            console.print(f"[bold red]audit log TAMPERED[/]: {report.problem}", highlight=False)
-        for warning in report.warnings:
-            console.print(f"[yellow]warning[/]: {warning}", highlight=False)
+    details = []
+    if report.checkpoint:
+        cp = report.checkpoint
+        details.append(
+            f"signed checkpoint: {cp['tree_size']} rows at {cp['created_at']} "
+            f"(key {cp['key_id']}), {report.checkpoints_checked} checked"
+        )
+    _show(
+        report, json_output, ok="audit log intact", bad="audit log TAMPERED", details=tuple(details)
+    )
     if failed:
         raise typer.Exit(1)
 
@@ -297,16 +309,7 @@ def audit_verify_export(
     from aigc_guard.audit import verify_jsonl
 
     report = verify_jsonl(file, public_key=_public_key(public_key, keys))
-    if json_output:
-        _print_json(report.to_dict())
-    else:
-        console = _console(stderr=False)
-        if report.ok:
-            console.print(f"export intact: {report.rows_checked} rows verified")
-        else:
-            console.print(f"[bold red]export FAILED[/]: {report.problem}", highlight=False)
-        for warning in report.warnings:
-            console.print(f"[yellow]warning[/]: {warning}", highlight=False)
+    _show(report, json_output, ok="export intact", bad="export FAILED")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -13,13 +13,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from audit_attack import tamper
+from audit_attack import forged_row, insert_row, tamper
 
 from aigc_guard.audit import (
     AuditLog,
     AuditRecord,
     ChainHead,
-    compute_row_hash,
     export_jsonl,
     verify_chain,
     verify_jsonl,
@@ -127,20 +126,11 @@ def test_rows_reordered(log: AuditLog) -> None:
 
 
 def _forged_row(log: AuditLog, seq: int, prev_hash: str) -> dict[str, Any]:
-    """A row built the way AuditLog builds one, with a correctly computed row_hash."""
-    row = {**log.get(1).to_dict(), "seq": seq, "prev_hash": prev_hash, "decision": "allow"}  # type: ignore[union-attr]
-    row.pop("id")
-    row["request_id"] = "forged"
-    row["row_hash"] = compute_row_hash(row)
-    for name in ("checks", "marks", "extra"):
-        row[name] = json.dumps(row[name])
-    return row
+    return forged_row(log, seq, prev_hash)
 
 
 def _insert(log: AuditLog, row: dict[str, Any]) -> None:
-    columns = ", ".join(row)
-    values = ", ".join(f":{name}" for name in row)
-    _sql(log, f"INSERT INTO audit_events ({columns}) VALUES ({values})", params=row)
+    insert_row(log._url, row)
 
 
 def test_inserted_row_in_the_middle(log: AuditLog) -> None:

@@ -329,15 +329,24 @@ class AuditLog:
         with audit_errors(self._url, "count"), self._engine_for("read").connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(_T)).scalar_one())
 
-    def rows(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    def rows(
+        self,
+        *,
+        after_seq: int = 0,
+        batch: int = 1000,
+        where: tuple[sa.ColumnElement[bool], ...] = (),
+    ) -> Iterator[dict[str, Any]]:
         """Stored rows as plain dicts in seq order, exactly as stored (JSON parsed when it
-        parses). Never fails on a tampered row: this is what verification reads."""
+        parses). Never fails on a tampered row: this is what verification reads.
+        `where`: extra conditions (query.Filters.clauses)."""
         if batch < 1:
             raise InputError(f"batch must be >= 1, got {batch!r}")
         engine = self._engine_for("read")
         last = after_seq
         while True:
-            query = sa.select(*raw_columns()).where(_C.seq > last).order_by(_C.seq).limit(batch)
+            query = (
+                sa.select(*raw_columns()).where(_C.seq > last, *where).order_by(_C.seq).limit(batch)
+            )
             with audit_errors(self._url, f"read rows after seq {last}"), engine.connect() as conn:
                 found = [dict(row._mapping) for row in conn.execute(query)]
             for raw in found:

@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from aigc_guard.audit.engine import audit_errors
-from aigc_guard.audit.models import AUDIT_TABLE, JSON_COLUMNS, raw_columns
+from aigc_guard.audit.models import AUDIT_TABLE
 from aigc_guard.audit.records import (
     DECISIONS,
     EVENTS,
     AuditEntry,
-    decode_json_columns,
     entry_from_fields,
     format_timestamp,
 )
@@ -119,24 +117,7 @@ def iter_filtered(
     log: AuditLog, filters: Filters, *, batch: int = 1000
 ) -> Iterator[dict[str, Any]]:
     """Stored rows matching `filters`, in seq order, as `AuditLog.rows` gives them."""
-    if filters.empty:
-        yield from log.rows(batch=batch)
-        return
-    engine, last = log._engine_for("query"), 0
-    while True:
-        query = (
-            sa.select(*raw_columns())
-            .where(_C.seq > last, *filters.clauses())
-            .order_by(_C.seq)
-            .limit(batch)
-        )
-        with audit_errors(log._url, "query"), engine.connect() as conn:
-            found = [dict(row._mapping) for row in conn.execute(query)]
-        for raw in found:
-            yield decode_json_columns(raw, JSON_COLUMNS)
-        if len(found) < batch:
-            return
-        last = found[-1]["seq"]
+    return log.rows(batch=batch, where=tuple(filters.clauses()))
 
 
 def run_query(log: AuditLog, filters: Filters, *, limit: int | None = None) -> QueryResult:
