@@ -78,6 +78,7 @@ def test_recomputed_chain_is_caught_at_the_first_rewritten_row(
         report = verify_trail(auditor, public_key=key.public)
     assert not report.ok and (report.first_bad_seq, report.first_bad_id) == (6, 6)
     assert "rows 5-8 do not match the signed checkpoint of 8 rows" in (report.problem or "")
+    assert report.head.seq == 4  # the last row vouched for by a matching checkpoint
     keyed = verify_trail(log, public_key=key.public)  # with the hash key: the MAC breaks
     assert keyed.first_bad_seq == 6 and "row_mac does not verify" in (keyed.problem or "")
 

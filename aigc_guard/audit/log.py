@@ -170,6 +170,11 @@ class AuditLog:
         return self._meta["log_id"]
 
     @property
+    def legacy_rows(self) -> int:
+        """Rows written before row MACs existed (set by the 0002 migration; 0 on new logs)."""
+        return int(self._meta.get("legacy_rows", "0"))
+
+    @property
     def checkpointing(self) -> CheckpointSettings:
         return self._checkpointing
 

@@ -51,7 +51,7 @@ class RowChecker:
         self.head = start or EMPTY_HEAD
         self.frontier = frontier
         self._key = log._key
-        self._legacy = int(log._meta.get("legacy_rows", "0"))
+        self._legacy = log.legacy_rows
         self.mac_from = max(mac_from, self._legacy)
         self.unauthenticated = 0
 
@@ -148,10 +148,16 @@ def _describe(checkpoint: Checkpoint) -> str:
 
 
 def _locate_rewrite(
-    log: AuditLog, good: Frontier, bad: Checkpoint, checked: int, warnings: list[str]
+    log: AuditLog,
+    good: tuple[Frontier, ChainHead],
+    bad: Checkpoint,
+    checked: int,
+    warnings: list[str],
 ) -> ChainReport:
-    """Name the first row between checkpoints `good.size` and `bad` that was rewritten."""
-    start, end = good.size, bad.tree_size
+    """Name the first row between the last matching checkpoint (`good`: its frontier and
+    head) and `bad` that was rewritten."""
+    (frontier, head), end = good, bad.tree_size
+    start = frontier.size
     nodes = NODE_TABLE.c
     query = (
         sa.select(nodes.idx, nodes.hash)
@@ -162,7 +168,7 @@ def _locate_rewrite(
         stored = [bytes(h) for _, h in conn.execute(query)]
     first_bad, row_id, how = start + 1, None, "the stored Merkle nodes were changed too"
     if len(stored) == end - start:
-        replay = good.copy()
+        replay = frontier.copy()
         for leaf in stored:
             replay.push(leaf)
         if replay.root().hex() == bad.merkle_root:  # the stored leaves are the signed ones
@@ -188,7 +194,7 @@ def _locate_rewrite(
         first_bad_seq=first_bad,
         first_bad_id=row_id,
         problem=problem,
-        head=ChainHead(start, ""),
+        head=head,
         warnings=tuple(warnings),
     )
 
@@ -230,7 +236,7 @@ def verify_trail(
         log, start=start, frontier=frontier, mac_from=latest.tree_size if latest else 0
     )
     pending = [c for c in checkpoints if c.tree_size > start.seq]
-    good, checked = frontier.copy(), 0
+    good, checked = (frontier.copy(), checker.head), 0
     for row in log.rows(after_seq=start.seq, batch=batch):
         checked += 1
         problem = checker.feed(row)
@@ -250,7 +256,7 @@ def verify_trail(
             root = frontier.root().hex()
             if (checker.head.row_hash, root) != (checkpoint.head_hash, checkpoint.merkle_root):
                 return _locate_rewrite(log, good, checkpoint, checked, warnings)
-            good = frontier.copy()
+            good = (frontier.copy(), checker.head)
     if pending:
         end, ends = pending[-1], checker.head.seq
         problem = (
