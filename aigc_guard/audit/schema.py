@@ -36,11 +36,16 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 
 def stored_version(conn: sa.Connection) -> str | None:
     """The revision in the version table; "legacy" for a 0.1 log; None for an empty database."""
+    # audit_events first: a concurrent creator commits both tables at once, so once the
+    # log's table is visible the version table is too (asked the other way round, a
+    # reader could miss the version, then see the log, and call a new database "legacy")
     inspector = sa.inspect(conn)
-    if inspector.has_table(VERSION_TABLE):
+    if not inspector.has_table(TABLE_NAME):
+        return None
+    if sa.inspect(conn).has_table(VERSION_TABLE):
         found = conn.execute(sa.select(VERSION_TABLE_DEF.c.version_num)).scalars().all()
         return found[0] if len(found) == 1 else ",".join(found) or "(none)"
-    return "legacy" if inspector.has_table(TABLE_NAME) else None
+    return "legacy"
 
 
 def require_head(version: str | None, url: str) -> None:
