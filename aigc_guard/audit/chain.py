@@ -7,9 +7,9 @@ deleted, inserted or moved, anywhere but at the very end.
 
 Limits, stated plainly: deleting the *last* rows leaves a shorter chain that is
 valid; and the chain hash is unkeyed, so someone who can write the database and
-recompute every later hash can rewrite history. Both are caught only against a
-checkpoint saved earlier (`AuditLog.head()`, ideally signed and kept elsewhere):
-pass it as `checkpoint=`.
+recompute every later hash can rewrite history. Both are caught against signed
+checkpoints by `trail.verify_trail` (which also checks row MACs); a plain head
+saved earlier (`AuditLog.head()`) can still be passed here as `checkpoint=`.
 """
 
 from __future__ import annotations
