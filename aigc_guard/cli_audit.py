@@ -104,7 +104,10 @@ def audit_verify(
     ] = False,
 ) -> None:
     """Check the chain, row MACs and signed checkpoints: exit 0 when intact, 1 when tampered
-    (naming the first bad row)."""
+    (naming the first bad row).
+
+    Example: aigc-guard audit verify --db audit.db --public-key audit-checkpoint.pub
+    """
     from aigc_guard.audit.trail import verify_trail
 
     pub = _public_key(public_key, keys)
@@ -128,7 +131,10 @@ def audit_verify(
 @audit_app.command("keygen")
 @handles_errors
 def audit_keygen(keys: KeysOption = None) -> None:
-    """Create the Ed25519 checkpoint key (0600) and its public half in the keys folder."""
+    """Create the Ed25519 checkpoint key (0600) and its public half in the keys folder.
+
+    Example: aigc-guard audit keygen --keys ~/.aigc_guard/keys
+    """
     from aigc_guard.audit.signing import KEY_FILE, CheckpointKey
 
     folder = _keys(keys)
@@ -144,7 +150,10 @@ def audit_keygen(keys: KeysOption = None) -> None:
 def audit_checkpoint(
     db: DbOption = None, keys: KeysOption = None, checkpoints: CheckpointsOption = None
 ) -> None:
-    """Sign the log's head and Merkle root now; store it in the database and the checkpoint file."""
+    """Sign the log's head and Merkle root now; store it in the database and the checkpoint file.
+
+    Example: aigc-guard audit checkpoint --db audit.db
+    """
     key = _checkpoint_key(keys, required=True)
     with _open(db, keys, checkpoints) as log:
         made = log.checkpoint(key)
@@ -164,7 +173,10 @@ def audit_prove(
     checkpoints: CheckpointsOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Write an inclusion proof for one row, checkable without the database."""
+    """Write an inclusion proof for one row, checkable without the database.
+
+    Example: aigc-guard audit prove 12 --out row12.proof.json --db audit.db
+    """
     from aigc_guard.audit.proofs import inclusion_proof, write_proof
 
     key = _checkpoint_key(keys, required=False)
@@ -203,7 +215,10 @@ def audit_prove_consistency(
     keys: KeysOption = None,
     force: ForceOption = False,
 ) -> None:
-    """Write a consistency proof: the newer checkpoint's log extends the older one's."""
+    """Write a consistency proof: the newer checkpoint's log extends the older one's.
+
+    Example: aigc-guard audit prove-consistency --old 1000 --out grew.json --db audit.db
+    """
     from aigc_guard.audit.proofs import consistency_proof, write_proof
 
     public = _public_key(None, keys)
@@ -228,7 +243,10 @@ def audit_check_proof(
     log_id: Annotated[str | None, typer.Option("--log-id", help="Require this log id.")] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check a proof file alone (no database): exit 0 when it holds, 1 when it does not."""
+    """Check a proof file alone (no database): exit 0 when it holds, 1 when it does not.
+
+    Example: aigc-guard audit check-proof row12.proof.json --public-key audit-checkpoint.pub
+    """
     from aigc_guard.audit.proofs import check_proof
 
     report = check_proof(proof, public_key=_public_key(public_key, keys), log_id=log_id)
@@ -268,7 +286,10 @@ def audit_export(
     checkpoints: CheckpointsOption = None,
 ) -> None:
     """Export the audit trail for an auditor (atomically; never over an existing file
-    without --force, never over the database)."""
+    without --force, never over the database).
+
+    Example: aigc-guard audit export --format html --out report.html --since 2026-01-01
+    """
     from aigc_guard.audit.export import FORMATS, export_trail
     from aigc_guard.audit.query import Filters
     from aigc_guard.audit.trail import verify_trail
@@ -305,7 +326,10 @@ def audit_verify_export(
     keys: KeysOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Check a JSONL export alone: chain, manifest, signed checkpoint. Exit 1 when it fails."""
+    """Check a JSONL export alone: chain, manifest, signed checkpoint. Exit 1 when it fails.
+
+    Example: aigc-guard audit verify-export trail.jsonl --public-key audit-checkpoint.pub
+    """
     from aigc_guard.audit import verify_jsonl
 
     report = verify_jsonl(file, public_key=_public_key(public_key, keys))
@@ -324,7 +348,10 @@ def audit_purge(
     keys: KeysOption = None,
     checkpoints: CheckpointsOption = None,
 ) -> None:
-    """Retention: remove old rows; a signed checkpoint at the boundary keeps the rest verifiable."""
+    """Retention: remove old rows; a signed checkpoint at the boundary keeps the rest verifiable.
+
+    Example: aigc-guard audit purge --before 2026-01-01 --db audit.db
+    """
     from aigc_guard.audit import AuditLog, resolve_db_url
     from aigc_guard.audit.retention import purge
     from aigc_guard.home import load_hash_key
@@ -341,7 +368,10 @@ def audit_purge(
 @audit_app.command("migrate")
 @handles_errors
 def audit_migrate(db: DbOption = None) -> None:
-    """Upgrade the audit schema (Alembic) in one transaction; rows are kept as they are."""
+    """Upgrade the audit schema (Alembic) in one transaction; rows are kept as they are.
+
+    Example: aigc-guard audit migrate --db audit.db
+    """
     from aigc_guard.audit import resolve_db_url, verify_chain
     from aigc_guard.audit.engine import make_engine
     from aigc_guard.audit.schema import migrate
@@ -372,7 +402,10 @@ def audit_init(
         str | None, typer.Option(help="PostgreSQL role that may only INSERT and SELECT.")
     ] = None,
 ) -> None:
-    """Create the audit tables and triggers; on PostgreSQL, set up owner and writer roles."""
+    """Create the audit tables and triggers; on PostgreSQL, set up owner and writer roles.
+
+    Example: aigc-guard audit init --db postgresql+psycopg://admin@db/audit --owner o --writer w
+    """
     from aigc_guard.audit import AuditLog, resolve_db_url
     from aigc_guard.audit.appendonly import init_roles
     from aigc_guard.audit.engine import write_transaction
