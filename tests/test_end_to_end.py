@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from audit_attack import tamper
 from typer.testing import CliRunner
 
 from aigc_guard.cli import app
@@ -55,7 +56,7 @@ def test_demo_writes_every_artifact(demo_dir: Path) -> None:
     delivered = [r for r in rows if r["event"] == "output" and r["decision"] in ("allow", "redact")]
     assert len(outputs) == len(delivered) > 0
     assert sum(r["event"] == "model" for r in rows) == 1
-    exported = (demo_dir / "audit.jsonl").read_text().splitlines()
+    exported = (demo_dir / "audit.jsonl").read_text().splitlines()[:-1]  # then the manifest
     assert len(exported) == len(rows)
 
 
@@ -122,11 +123,11 @@ def test_audit_verify_fails_after_any_row_is_edited(demo_dir: Path, tmp_path: Pa
     for row in rows:
         edited = tmp_path / f"edited-{row['id']}.db"
         edited.write_bytes(db.read_bytes())
-        with sqlite3.connect(edited) as connection:
-            connection.execute(
-                "UPDATE audit_events SET decision = ? WHERE id = ?",
-                ("block" if row["decision"] != "block" else "allow", row["id"]),
-            )
+        tamper(  # lifts the append-only triggers first, as anyone who can write the file can
+            f"sqlite:///{edited}",
+            "UPDATE audit_events SET decision = :d WHERE id = :i",
+            params={"d": "block" if row["decision"] != "block" else "allow", "i": row["id"]},
+        )
         result = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{edited}"])
         assert result.exit_code == 1, (row["id"], result.output)
         assert f"id {row['id']}" in result.stdout

@@ -71,6 +71,11 @@ class Guard:
         self.marker = parts.marker
         self.audit = parts.audit
         self._owned = parts.owned
+        try:
+            self.audit.register_policy(self.policy)  # the text behind every row's policy_sha256
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def from_settings(cls, settings: GuardSettings) -> Guard:
