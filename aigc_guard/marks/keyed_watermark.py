@@ -63,6 +63,8 @@ MIN_SIDE = 64
 # Only images with this share of luma pinned at black or white are lifted first.
 SATURATED_SHARE = 0.05
 HEADROOM = 8.0
+# A period this close to TILE is read as unscaled (the fold tolerates it).
+RESCALE_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,7 @@ class KeyedTileWatermarker(Watermarker):
         import numpy as np
 
         luma = _luma(np.asarray(image.convert("RGB"), dtype=np.float32))
-        folded = _fold(_residual(luma))
+        folded = _whiten(_fold(_residual(luma)))
         (dy, dx), _ = _peaks(folded, self._layout.sync_spectrum)[0]
         return self._soft(folded, dy, dx)
 
@@ -183,7 +185,22 @@ class KeyedTileWatermarker(Watermarker):
         return pattern * (self.strength / max(rms, 1e-6))
 
     def _decode(self, luma: np.ndarray) -> tuple[str | None, tuple[int, int], float]:
-        folded = _fold(_residual(luma))
+        """Try the image as it is; if that fails and the mark repeats at another period
+        (a rescaled copy), rescale it back once and try again (S <= 2 hypotheses)."""
+        found = self._decode_at_scale(luma)
+        if found[0] is not None or min(luma.shape) < TILE * 1.5:
+            return found
+        scale = _tile_period(luma) / TILE
+        if abs(scale - 1) < RESCALE_TOLERANCE or not 0.4 <= scale <= 2.5:
+            return found
+        import cv2
+
+        size = (round(luma.shape[1] / scale), round(luma.shape[0] / scale))
+        rescaled = self._decode_at_scale(cv2.resize(luma, size, interpolation=cv2.INTER_CUBIC))
+        return rescaled if rescaled[0] is not None else found
+
+    def _decode_at_scale(self, luma: np.ndarray) -> tuple[str | None, tuple[int, int], float]:
+        folded = _whiten(_fold(_residual(luma)))
         peaks = _peaks(folded, self._layout.sync_spectrum)
         for (dy, dx), score in peaks:
             bits = convolutional.viterbi(self._soft(folded, dy, dx), payload_bits.KEYED_BITS)
@@ -227,7 +244,11 @@ def _lift_saturated(rgb: np.ndarray) -> np.ndarray:
 
 
 def _activity_mask(luma: np.ndarray) -> np.ndarray:
-    """Per-pixel gain: more mark where the image is busy, never below 0.4 of the mean."""
+    """Per-pixel gain: a little more mark where the image is busy (0.5x to 1.6x the mean).
+
+    Measured on the tuning photos: a stronger mask (square root of activity) hides the
+    mark better but costs JPEG 50 robustness, since the detector down-weights busy areas.
+    """
     import cv2
     import numpy as np
 
@@ -235,17 +256,48 @@ def _activity_mask(luma: np.ndarray) -> np.ndarray:
     variance = np.maximum(cv2.blur(luma * luma, (7, 7)) - mean * mean, 0.0)
     activity = np.sqrt(variance)
     typical = float(np.mean(activity)) + 1e-6
-    return np.clip(np.sqrt(activity / typical), 0.4, 2.0).astype(np.float32)
+    return np.clip((activity / typical) ** 0.25, 0.5, 1.6).astype(np.float32)
 
 
 def _residual(luma: np.ndarray) -> np.ndarray:
-    """Luma minus its smooth part, each pixel's outliers (edges) clipped."""
+    """High-pass luma, divided by its local spread: busy areas (edges, texture) carry the
+    most host noise, so they count less (measured: coded-bit errors fell from 20% to 2%)."""
     import cv2
     import numpy as np
 
     residual = luma - cv2.GaussianBlur(luma, (0, 0), 3.0)
-    limit = 3.0 * float(np.std(residual)) + 1e-6
-    return np.clip(residual, -limit, limit)
+    spread = np.sqrt(cv2.GaussianBlur(residual * residual, (0, 0), 6.0)) + 2.0
+    return (residual / spread).astype(np.float32)
+
+
+def _whiten(folded: np.ndarray) -> np.ndarray:
+    """Flatten the folded tile's spectrum halfway (|F|^0.5): host content left after the
+    fold is concentrated at low frequencies; the chips are not."""
+    import numpy as np
+
+    spectrum = np.fft.rfft2(folded)
+    flat = spectrum / (np.sqrt(np.abs(spectrum)) + 1e-6)
+    return np.fft.irfft2(flat, s=folded.shape).astype(np.float32)
+
+
+def _tile_period(luma: np.ndarray) -> float:
+    """The repeat period of the mark in pixels (128 unless rescaled), from the residual's
+    autocorrelation along both axes, refined to sub-pixel by a parabola."""
+    import numpy as np
+
+    residual = _residual(luma)
+    spectrum = np.fft.rfft2(residual)
+    power = np.abs(spectrum)
+    autocorrelation = np.fft.irfft2(power * power / (power + 1e-3), s=residual.shape)
+    half = min(residual.shape) // 2
+    profile = autocorrelation[0, :half] + autocorrelation[:half, 0]
+    low = TILE // 3
+    if half - 1 <= low:
+        return float(TILE)
+    peak = int(np.argmax(profile[low : half - 1])) + low
+    left, centre, right = profile[peak - 1], profile[peak], profile[peak + 1]
+    curvature = left - 2 * centre + right
+    return peak + (0.5 * (left - right) / curvature if curvature < 0 else 0.0)
 
 
 def _fold(residual: np.ndarray) -> np.ndarray:
