@@ -278,13 +278,17 @@ class _Outcome:
 
 
 def _provenance_context(adapter: GeneratorAdapter, policy: Policy) -> ProvenanceContext:
-    card = adapter.privacy_card
+    from aigc_guard.marks.provenance import dp_claim
+
+    bound = bool(getattr(adapter, "card_bound_to_weights", False))
+    epsilon, delta, guarantee = dp_claim(adapter.privacy_card, bound_to_weights=bound)
     return ProvenanceContext(
         policy_id=policy.id,
         model_id=adapter.model_id,
         model_revision=adapter.model_revision,
-        epsilon=getattr(card, "epsilon", None),
-        delta=getattr(card, "delta", None),
+        epsilon=epsilon,
+        delta=delta,
+        guarantee=guarantee,
     )
 
 

@@ -14,6 +14,7 @@ from aigc_guard.artifacts import Artifact, ArtifactKind
 from aigc_guard.marks.settings import MarksSettings
 
 if TYPE_CHECKING:
+    from aigc_guard.credentials.watermark_key import WatermarkKey
     from aigc_guard.marks.base import Watermarker
     from aigc_guard.marks.provenance import C2paProvenance
 
@@ -27,6 +28,7 @@ class ProvenanceContext:
     model_revision: str | None = None
     epsilon: float | None = None
     delta: float | None = None
+    guarantee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,25 @@ class MarkedOutput:
 class Marker:
     """Owns the watermarkers and the C2PA signer for one guard."""
 
-    def __init__(self, settings: MarksSettings, provenance: C2paProvenance | None) -> None:
+    def __init__(
+        self,
+        settings: MarksSettings,
+        provenance: C2paProvenance | None,
+        *,
+        watermark_key: WatermarkKey | None = None,
+    ) -> None:
         self._policy = settings
         self._provenance = provenance
+        self._key = watermark_key
         self._watermarkers: dict[ArtifactKind, Watermarker] = {}
 
     def watermarker(self, kind: ArtifactKind) -> Watermarker:
         """The policy's watermarker for `kind`, from the registry, created on first use."""
         if kind not in self._watermarkers:
-            from aigc_guard.marks.registry import WATERMARKS
+            from aigc_guard.marks.registry import WATERMARKS, build_watermarker
 
             method = self._policy.watermark.method_for(kind)
-            self._watermarkers[kind] = WATERMARKS.get(method)()
+            self._watermarkers[kind] = build_watermarker(WATERMARKS.get(method), self._key)
         return self._watermarkers[kind]
 
     def mark(
@@ -66,6 +75,12 @@ class Marker:
                 "version": marker.version,
                 "payload": content_id,
             }
+            if marker.keyed and self._key is not None:
+                record["watermark"]["key_id"] = self._key.key_id
+        if artifact.kind is ArtifactKind.IMAGE:
+            from aigc_guard.marks.fingerprint import image_fingerprint
+
+            record["fingerprint"] = image_fingerprint(artifact.image)  # type: ignore[arg-type]
         data = artifact.to_bytes()
         sidecar = None
         if self._policy.c2pa.enabled and self._provenance is not None:
@@ -103,14 +118,16 @@ class Marker:
                 policy_id=context.policy_id,
                 content_id=content_id,
                 model_id=context.model_id,
+                guarantee=context.guarantee,
             ),
         ]
         if watermark is not None:
             assertions.append(
                 provenance.soft_binding_assertion(
-                    watermark["method"], content_id, version=watermark["version"]
+                    watermark["method"], content_id, version=watermark["version"],
+                    key_id=watermark.get("key_id"),
                 )
-            )
+            )  # fmt: skip
         return assertions
 
 

@@ -28,10 +28,10 @@ def _registered(name: str, kind: ArtifactKind) -> str:
 
 class WatermarkSettings(_Strict):
     enabled: bool = True
-    image_method: str = "dwtDctSvd"
+    image_method: str = "keyed-tile"
     text_method: str = "zero-width"
     min_side: int = Field(
-        default=256, ge=256, le=4096, description="images are upscaled to this side first"
+        default=256, ge=64, le=4096, description="images are upscaled to this side first"
     )
 
     @field_validator("image_method")
