@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from aigc_guard.audit import AuditLog
-    from aigc_guard.guard import GuardSettings
+    from aigc_guard.guard import Guard, GuardSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +52,38 @@ KeysOption = Annotated[
         "--keys",
         help="Keys folder: signing credentials and the audit hash key "
         "(default: $AIGC_GUARD_HOME/keys, ~/.aigc_guard/keys).",
+    ),
+]
+DevCredentialsOption = Annotated[
+    bool,
+    typer.Option(
+        "--dev-credentials",
+        help="Allow signing with the development CA made by `aigc-guard keys dev` "
+        "(NOT FOR PRODUCTION).",
+    ),
+]
+SigningCertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-cert",
+        envvar="AIGC_GUARD_SIGNING_CERT",
+        help="Production C2PA certificate chain (PEM, leaf first, then its CA).",
+    ),
+]
+SigningKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key",
+        envvar="AIGC_GUARD_SIGNING_KEY",
+        help="Private key of --signing-cert (PEM, mode 0600).",
+    ),
+]
+TsaUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tsa-url",
+        envvar="AIGC_GUARD_TSA_URL",
+        help="RFC 3161 time-stamping authority for the C2PA signature (needs the network).",
     ),
 ]
 JsonOption = Annotated[
@@ -101,13 +134,56 @@ def open_audit_log(db: str | None, keys: Path | None = None, *, writer: bool = T
     return AuditLog(resolve_db_url(db), hash_key=key, create=False)
 
 
+@dataclass(frozen=True)
+class SigningOptions:
+    """The signing options a guarding command was given."""
+
+    dev_credentials: bool = False
+    signing_cert: Path | None = None
+    signing_key: Path | None = None
+    tsa_url: str | None = None
+
+
 def guard_settings(
-    policy: str | None, index: Path | None, db: str | None, keys: Path | None
+    policy: str | None,
+    index: Path | None,
+    db: str | None,
+    keys: Path | None,
+    signing: SigningOptions | None = None,
 ) -> GuardSettings:
-    """Guard settings from the common options (the development CA signs, see `--keys`)."""
+    """Guard settings from the common options: production credentials when given, the
+    development CA only with --dev-credentials (or a policy that allows it)."""
+    from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.errors import CredentialError
     from aigc_guard.guard import GuardSettings
 
-    return GuardSettings(policy=policy, index=index, db=db, keys=keys, dev_credentials=True)
+    signing = signing or SigningOptions()
+    signer = None
+    if (signing.signing_cert is None) != (signing.signing_key is None):
+        raise CredentialError("--signing-cert and --signing-key go together; give both")
+    if signing.signing_cert is not None and signing.signing_key is not None:
+        signer = SigningCredentials.from_files(
+            signing.signing_cert, signing.signing_key, tsa_url=signing.tsa_url
+        )
+    elif signing.tsa_url:
+        raise CredentialError("--tsa-url needs production credentials (--signing-cert/--signing-key)")
+    return GuardSettings(policy=policy, index=index, db=db, keys=keys, signer=signer,
+                         dev_credentials=signing.dev_credentials)  # fmt: skip
+
+
+def open_guard(settings: GuardSettings) -> Guard:
+    """The guard for `settings`; its notices (development credentials) printed once."""
+    import warnings
+
+    from aigc_guard.guard import Guard
+    from aigc_guard.guard.settings import DevelopmentCredentialsWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DevelopmentCredentialsWarning)
+        guard = Guard.from_settings(settings)
+    for notice in guard.notices:
+        console().print(f"[yellow]note:[/] {notice}", highlight=False)
+    return guard
 
 
 def report_each(

@@ -10,7 +10,7 @@ import os
 import secrets
 from pathlib import Path
 
-from aigc_guard.credentials.home import keys_dir
+from aigc_guard.credentials.home import existing_keys_dir, keys_dir
 from aigc_guard.errors import CredentialError
 
 HASH_KEY_FILE = "audit-hash.key"
@@ -33,7 +33,7 @@ def load_hash_key(directory: str | Path | None = None, *, create: bool = True) -
         return key
     if not create:
         raise CredentialError(f"{path}: no audit hash key")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    existing_keys_dir(directory)
     key = secrets.token_bytes(32)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aigc_guard.audit import AuditLog, AuditRecord
     from aigc_guard.checks import Check, InspectResult
     from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.credentials.watermark_key import WatermarkKey
     from aigc_guard.marks.provenance import C2paProvenance
     from aigc_guard.policy import Policy
 
@@ -45,8 +46,9 @@ class Guard:
             for C2PA, unless `dev_credentials=True`.
         hash_key: key for the audit log's keyed hashes (default: from `keys`).
         keys: the keys folder (default: $AIGC_GUARD_HOME/keys).
-        dev_credentials: sign with a local development CA (NOT FOR PRODUCTION).
+        dev_credentials: allow development credentials (NOT FOR PRODUCTION).
         checks: check instances replacing the policy's checks.
+        watermark_key: the watermark key (default: `keys`/watermark.key).
     """
 
     def __init__(
@@ -60,12 +62,15 @@ class Guard:
         keys: str | Path | None = None,
         dev_credentials: bool = False,
         checks: Sequence[Check] | None = None,
+        watermark_key: WatermarkKey | None = None,
     ) -> None:
         settings = GuardSettings(
             policy=policy, index=index, db=db, signer=signer, hash_key=hash_key, keys=keys,
-            dev_credentials=dev_credentials, checks=checks,
+            dev_credentials=dev_credentials, checks=checks, watermark_key=watermark_key,
         )  # fmt: skip
         parts = assemble(settings)
+        #: Things the user must know once (e.g. signing with development credentials).
+        self.notices = parts.notices
         self.policy = parts.policy
         self.suite = parts.suite
         self.marker = parts.marker
@@ -79,6 +84,7 @@ class Guard:
             policy=settings.policy, index=settings.index, db=settings.db, signer=settings.signer,
             hash_key=settings.hash_key, keys=settings.keys,
             dev_credentials=settings.dev_credentials, checks=settings.checks,
+            watermark_key=settings.watermark_key,
         )  # fmt: skip
 
     # -- lifecycle ----------------------------------------------------------------------

@@ -50,6 +50,9 @@ class WatermarkSettings(_Strict):
 
 class C2paSettings(_Strict):
     enabled: bool = True
+    allow_dev_credentials: bool = Field(
+        default=False, description="sign with development credentials (NOT FOR PRODUCTION)"
+    )
     digital_source_type: Literal[
         "trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"
     ] = "trainedAlgorithmicMedia"
