@@ -129,6 +129,10 @@ def open_audit_log(db: str | None, keys: Path | None = None, *, writer: bool = T
 
     if writer:
         return AuditLog(resolve_db_url(db), hash_key=load_hash_key(keys))
+    if keys is not None and not Path(keys).is_dir():
+        from aigc_guard.credentials.home import existing_keys_dir
+
+        existing_keys_dir(keys)  # raises: a named keys folder must exist
     key_file = keys_dir(keys) / HASH_KEY_FILE
     key = load_hash_key(keys, create=False) if key_file.is_file() else None
     return AuditLog(resolve_db_url(db), hash_key=key, create=False)
@@ -192,16 +196,19 @@ def report_each(
     *,
     describe: Callable[[dict[str, Any]], str],
     json_output: bool,
+    negative: Callable[[dict[str, Any]], bool] | None = None,
 ) -> None:
     """One record per file (JSON line or text); a bad file is reported and the rest go on.
 
-    Exits 1 at the end if any file failed.
+    Exits 1 at the end if any file failed or, with `negative`, any record is a negative
+    finding.
     """
     failures = 0
     out = console(stderr=False)
     for path in files:
         try:
             record = {"file": str(path), **report(path)}
+            failures += bool(negative and negative(record))
         except AigcGuardError as exc:
             failures += 1
             record = {"file": str(path), "error": str(exc)}

@@ -73,6 +73,20 @@ def ensure_dev_credentials(directory: str | Path) -> DevCredentials:
     return creds
 
 
+def ensure_dev_keys(directory: str | Path) -> DevCredentials:
+    """Everything a development guard needs in `directory`: the CA and signer, a
+    watermark key and the audit hash key (what `aigc-guard keys dev` makes). Existing
+    files are kept."""
+    from aigc_guard.credentials.hash_key import load_hash_key
+    from aigc_guard.credentials.watermark_key import WATERMARK_KEY_FILE, create_watermark_key
+
+    creds = ensure_dev_credentials(directory)
+    if not (Path(directory) / WATERMARK_KEY_FILE).exists():
+        create_watermark_key(directory)
+    load_hash_key(directory)
+    return creds
+
+
 def dev_credentials_in(directory: str | Path) -> DevCredentials:
     """Where the development files of `directory` are (nothing is read or created)."""
     directory = Path(directory)
@@ -279,6 +293,7 @@ __all__ = [
     "DevCredentials",
     "dev_credentials_in",
     "ensure_dev_credentials",
+    "ensure_dev_keys",
     "is_development_chain",
     "load_dev_credentials",
 ]
