@@ -142,9 +142,14 @@ class EvidenceCheck:
         if distance is None:
             return "unverified", report, "the fingerprinted area is no longer in the file"
         if distance > MAX_DISTANCE:
-            return "copied_mark", report, (
-                f"the payload of row {entry.id} is on an image that does not look like that "
-                f"row's output (pHash distance {distance} > {MAX_DISTANCE}): a copied mark")
+            return (
+                "copied_mark",
+                report,
+                (
+                    f"the payload of row {entry.id} is on an image that does not look like that "
+                    f"row's output (pHash distance {distance} > {MAX_DISTANCE}): a copied mark"
+                ),
+            )
         return "traced", report, ""
 
     def _latest(self, content_id: str | None) -> AuditEntry | None:

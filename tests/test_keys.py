@@ -67,13 +67,20 @@ def test_ensure_dev_credentials_reuses_valid_files(dev: DevCredentials) -> None:
     assert {p: p.read_bytes() for p in before} == before
 
 
-def test_ensure_dev_credentials_regenerates_broken_files(tmp_path: Path) -> None:
+def test_broken_or_foreign_files_are_never_overwritten(tmp_path: Path) -> None:
     first = ensure_dev_credentials(tmp_path)
     old_chain = first.cert_chain_path.read_bytes()
     first.key_path.write_bytes(b"not a key")
-    second = ensure_dev_credentials(tmp_path)
-    assert second.cert_chain_path.read_bytes() != old_chain
-    SigningCredentials.from_files(second.cert_chain_path, second.key_path)
+    with pytest.raises(CredentialError, match="never overwritten"):
+        ensure_dev_credentials(tmp_path)
+    assert first.cert_chain_path.read_bytes() == old_chain
+    assert first.key_path.read_bytes() == b"not a key"
+    real = tmp_path / "real"  # a production chain placed under the development file names
+    real.mkdir()
+    (real / "dev-signer-chain.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nreal\n")
+    with pytest.raises(CredentialError, match="dev-signer-chain.pem: exists"):
+        ensure_dev_credentials(real)
+    assert (real / "dev-signer-chain.pem").read_bytes().endswith(b"real\n")
 
 
 def test_from_files_loads_dev_credentials(dev: DevCredentials) -> None:
@@ -92,6 +99,7 @@ def test_missing_file_names_the_path(dev: DevCredentials, tmp_path: Path) -> Non
 def test_garbage_key_file_is_rejected(dev: DevCredentials, tmp_path: Path) -> None:
     bad = tmp_path / "bad.key"
     bad.write_text("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+    bad.chmod(0o600)
     with pytest.raises(CredentialError, match=r"bad\.key"):
         SigningCredentials.from_files(dev.cert_chain_path, bad)
 
@@ -99,10 +107,12 @@ def test_garbage_key_file_is_rejected(dev: DevCredentials, tmp_path: Path) -> No
 def test_wrong_key_type_for_alg_is_rejected(dev: DevCredentials, tmp_path: Path) -> None:
     rsa_key = tmp_path / "rsa.key"
     rsa_key.write_bytes(_pem_key(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+    rsa_key.chmod(0o600)
     with pytest.raises(CredentialError, match=r"rsa\.key: es256 needs an EC key"):
         SigningCredentials.from_files(dev.cert_chain_path, rsa_key)
     p384 = tmp_path / "p384.key"
     p384.write_bytes(_pem_key(ec.generate_private_key(ec.SECP384R1())))
+    p384.chmod(0o600)
     with pytest.raises(CredentialError, match="secp256r1"):
         SigningCredentials.from_files(dev.cert_chain_path, p384)
 
@@ -110,6 +120,7 @@ def test_wrong_key_type_for_alg_is_rejected(dev: DevCredentials, tmp_path: Path)
 def test_key_not_matching_certificate_is_rejected(dev: DevCredentials, tmp_path: Path) -> None:
     other = tmp_path / "other.key"
     other.write_bytes(_pem_key(ec.generate_private_key(ec.SECP256R1())))
+    other.chmod(0o600)
     with pytest.raises(CredentialError, match="does not match the first certificate"):
         SigningCredentials.from_files(dev.cert_chain_path, other)
 

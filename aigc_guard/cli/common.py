@@ -170,7 +170,9 @@ def guard_settings(
             signing.signing_cert, signing.signing_key, tsa_url=signing.tsa_url
         )
     elif signing.tsa_url:
-        raise CredentialError("--tsa-url needs production credentials (--signing-cert/--signing-key)")
+        raise CredentialError(
+            "--tsa-url needs production credentials (--signing-cert/--signing-key)"
+        )
     return GuardSettings(policy=policy, index=index, db=db, keys=keys, signer=signer,
                          dev_credentials=signing.dev_credentials)  # fmt: skip
 

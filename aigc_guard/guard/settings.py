@@ -29,6 +29,7 @@ _DEV_REFUSED = (
 class DevelopmentCredentialsWarning(UserWarning):
     """Outputs are being signed with development credentials (NOT FOR PRODUCTION)."""
 
+
 if TYPE_CHECKING:
     from aigc_guard.audit import AuditLog
     from aigc_guard.checks import Check, CheckSuite

@@ -33,8 +33,12 @@ def image_fingerprint(image: Image.Image) -> dict[str, Any]:
 
 
 def fingerprint_distance(
-    record: dict[str, Any], image: Image.Image, *, shift: tuple[int, int] | None = None,
-    scale: float = 1.0, tile: int = 128,
+    record: dict[str, Any],
+    image: Image.Image,
+    *,
+    shift: tuple[int, int] | None = None,
+    scale: float = 1.0,
+    tile: int = 128,
 ) -> int | None:
     """Smallest pHash distance between `record` and the same box found in `image`.
 

@@ -71,7 +71,9 @@ class GreenList:
 
     def __init__(self, key: WatermarkKey, *, gamma: float = DEFAULT_GAMMA) -> None:
         if not 0.05 <= gamma <= 0.75:
-            raise MarkError(f"gamma (green share of the vocabulary) must be in [0.05, 0.75], got {gamma}")
+            raise MarkError(
+                f"gamma (green share of the vocabulary) must be in [0.05, 0.75], got {gamma}"
+            )
         self.key_id = key.key_id
         self.gamma = gamma
         self._secret = key.derive("green-list/v1")
