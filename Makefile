@@ -14,7 +14,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,dev,hf]"
 	touch $(STAMP)
 
 demo: venv
@@ -29,7 +29,9 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/memorization.py
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[bench]"
 	$(BIN)/python benchmarks/watermark.py
+	$(BIN)/python benchmarks/text_watermark.py
 	$(BIN)/python benchmarks/pii.py
 	$(BIN)/python benchmarks/train_gan.py
 

@@ -1,0 +1,88 @@
+"""The green-list text watermark with a real transformers model, built offline.
+
+A tiny GPT-2 is built from a config with random weights and a BPE tokenizer is
+trained in memory: nothing is downloaded. Random weights give high-entropy text,
+which is easy to mark; benchmarks/text_watermark.py measures a realistic model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from aigc_guard.credentials.watermark_key import WatermarkKey
+from aigc_guard.errors import MarkError
+from aigc_guard.marks.green_list import GreenListDetector, GreenListProcessor
+
+pytest.importorskip("transformers")
+
+CORPUS = [
+    "The river runs past the old mill and the children watch the boats go by.",
+    "A committee reviewed the budget and asked for a clearer account of travel costs.",
+    "Rain fell all night; by morning the garden paths had turned to mud and puddles.",
+    "She wrote the report in plain words so that anyone could check the figures.",
+] * 20
+
+
+@pytest.fixture(scope="module")
+def model_and_tokenizer() -> tuple:
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    raw = Tokenizer(models.BPE())
+    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    raw.decoder = decoders.ByteLevel()
+    raw.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=400, special_tokens=["<eos>"]))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<eos>", pad_token="<eos>")
+    eos = tokenizer.convert_tokens_to_ids("<eos>")
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=2,
+                        n_head=2, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)  # fmt: skip
+    torch.manual_seed(0)  # the model's weights only: no guarantee rests on them
+    return GPT2LMHeadModel(config).eval(), tokenizer
+
+
+def _generate(model_and_tokenizer: tuple, processors: list) -> list[int]:
+    import torch
+    from transformers import LogitsProcessorList
+
+    model, tokenizer = model_and_tokenizer
+    prompt = tokenizer("The river", return_tensors="pt")
+    with torch.no_grad():
+        out = model.generate(**prompt, do_sample=True, max_new_tokens=200, min_new_tokens=200,
+                             logits_processor=LogitsProcessorList(processors))  # fmt: skip
+    return [int(t) for t in out[0, prompt["input_ids"].shape[1] :]]
+
+
+def test_marked_generation_is_detected_and_unmarked_is_not(model_and_tokenizer: tuple) -> None:
+    key = WatermarkKey.generate()
+    _, tokenizer = model_and_tokenizer
+    detector = GreenListDetector(key, tokenizer.encode)
+    marked = _generate(model_and_tokenizer, [GreenListProcessor(key, delta=3.0)])
+    plain = _generate(model_and_tokenizer, [])
+    marked_reading = detector.detect_tokens(marked)
+    assert marked_reading.found and marked_reading.z_score > 6 and marked_reading.p_value < 1e-9
+    assert not detector.detect_tokens(plain).found
+    assert not GreenListDetector(WatermarkKey.generate(), tokenizer.encode).detect_tokens(marked).found
+    text = tokenizer.decode(marked)
+    assert detector.detect(text).z_score > 4  # through text, re-tokenized
+    assert detector.detect_tokens(marked[:10]).found is False  # too short to decide
+
+
+def test_numpy_interface_and_repeats(model_and_tokenizer: tuple) -> None:
+    key = WatermarkKey(b"g" * 32)
+    processor = GreenListProcessor(key, gamma=0.25, delta=2.0)
+    ids = np.array([[5, 17], [5, 99]])
+    scores = np.zeros((2, 400), dtype=np.float32)
+    raised = processor(ids, scores)
+    assert raised.shape == scores.shape and set(np.unique(raised)) == {0.0, 2.0}
+    share = float(np.mean(raised[0] > 0))
+    assert 0.18 < share < 0.32  # about gamma of the vocabulary
+    assert not np.array_equal(raised[0], raised[1])  # another previous token, another list
+    green = [t for t in range(400) if raised[0, t] > 0]
+    assert all(processor.green_list.is_green(17, t) for t in green[:20])
+    detector = GreenListDetector(key, lambda text: [])
+    repeated = [17, green[0]] * 100  # one pair repeated: scored once
+    assert detector.detect_tokens(repeated).scored == 2
+    with pytest.raises(MarkError, match="gamma"):
+        GreenListProcessor(key, gamma=0.9)
