@@ -63,7 +63,9 @@ def test_marked_generation_is_detected_and_unmarked_is_not(model_and_tokenizer: 
     marked_reading = detector.detect_tokens(marked)
     assert marked_reading.found and marked_reading.z_score > 6 and marked_reading.p_value < 1e-9
     assert not detector.detect_tokens(plain).found
-    assert not GreenListDetector(WatermarkKey.generate(), tokenizer.encode).detect_tokens(marked).found
+    assert (
+        not GreenListDetector(WatermarkKey.generate(), tokenizer.encode).detect_tokens(marked).found
+    )
     text = tokenizer.decode(marked)
     assert detector.detect(text).z_score > 4  # through text, re-tokenized
     assert detector.detect_tokens(marked[:10]).found is False  # too short to decide

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aigc_guard.adapters import GeneratorAdapter, as_generator
 from aigc_guard.artifacts import Artifact, CheckResult, Decision
 from aigc_guard.checks.verdict import Verdict, decide
-from aigc_guard.errors import AigcGuardError, GeneratorError
+from aigc_guard.errors import AigcGuardError, GeneratorError, MarkError
 from aigc_guard.guard.results import GuardResult
 from aigc_guard.guard.settings import GuardSettings, assemble, close_all
 from aigc_guard.marks.marker import MarkedOutput, ProvenanceContext
@@ -199,7 +199,14 @@ class Guard:
             artifact = candidate
             if verdict.decision is Decision.REDACT:
                 artifact = self.suite.redact(candidate, checks)
-            marked = self.marker.mark(artifact, content_id=content_id, context=request.context)
+            try:
+                marked = self.marker.mark(artifact, content_id=content_id, context=request.context)
+            except MarkError as exc:
+                if not self.policy.marks.required:
+                    raise
+                # The policy requires marks: an output that cannot carry them is not delivered.
+                reason = f"marks required but not applied -> block: {exc}"
+                verdict = Verdict(Decision.BLOCK, (*verdict.reasons, reason))
         return _Outcome(
             candidate=candidate, checks=checks, verdict=verdict, content_id=content_id,
             marked=marked, request=request, attempt=attempt,

@@ -66,7 +66,14 @@ class Marker:
     def mark(
         self, artifact: Artifact, *, content_id: str, context: ProvenanceContext
     ) -> MarkedOutput:
+        """Labels, then the watermark, then the metadata label, then the signed manifest.
+
+        Raises MarkError when a mark cannot be applied (the guard then blocks the output
+        under a policy with `marks.required`).
+        """
         record: dict[str, Any] = {}
+        if artifact.kind is ArtifactKind.IMAGE:  # the watermark then covers the caption
+            artifact = self._explicit_label(artifact, record)
         if self._policy.watermark.enabled:
             artifact = self._watermark(artifact, content_id)
             marker = self.watermarker(artifact.kind)
@@ -77,22 +84,59 @@ class Marker:
             }
             if marker.keyed and self._key is not None:
                 record["watermark"]["key_id"] = self._key.key_id
+        if artifact.kind is ArtifactKind.TEXT:  # the prefix comes first, before any mark
+            artifact = self._explicit_label(artifact, record)
         if artifact.kind is ArtifactKind.IMAGE:
             from aigc_guard.marks.fingerprint import image_fingerprint
 
             record["fingerprint"] = image_fingerprint(artifact.image)  # type: ignore[arg-type]
-        data = artifact.to_bytes()
+        data, implicit = self._with_metadata(artifact, content_id, record)
         sidecar = None
         if self._policy.c2pa.enabled and self._provenance is not None:
+            assertions = self._assertions(content_id, context, record.get("watermark"))
+            if implicit is not None:
+                from aigc_guard.marks.labels import GB45438_ASSERTION
+
+                assertions.append({"label": GB45438_ASSERTION, "data": implicit})
             signed = self._provenance.sign(
-                data,
-                media_type=artifact.media_type,
-                title=f"{content_id}{artifact.suffix}",
-                assertions=self._assertions(content_id, context, record.get("watermark")),
-            )
+                data, media_type=artifact.media_type, title=f"{content_id}{artifact.suffix}",
+                assertions=assertions,
+            )  # fmt: skip
             data, sidecar = signed.data, signed.sidecar
             record["c2pa"] = {"signed": True, "embedded": sidecar is None}
         return MarkedOutput(artifact=artifact, data=data, sidecar=sidecar, record=record)
+
+    def _explicit_label(self, artifact: Artifact, record: dict[str, Any]) -> Artifact:
+        """The visible label the policy asks for: a caption on images, a prefix on text."""
+        label = self._policy.label
+        if artifact.kind is ArtifactKind.IMAGE and label.caption.enabled:
+            from aigc_guard.marks.image_watermark import upscale_for_watermark
+            from aigc_guard.marks.labels import add_caption
+
+            image = upscale_for_watermark(artifact.image, min_side=self._policy.watermark.min_side)
+            record["label"] = {"caption": label.caption.text}
+            return Artifact.from_image(add_caption(image, label.caption))
+        if artifact.kind is ArtifactKind.TEXT and label.text_prefix.enabled:
+            record["label"] = {"prefix": label.text_prefix.text}
+            return Artifact.from_text(label.text_prefix.text + (artifact.text or ""))
+        return artifact
+
+    def _with_metadata(
+        self, artifact: Artifact, content_id: str, record: dict[str, Any]
+    ) -> tuple[bytes, dict[str, str] | None]:
+        """The bytes to deliver, with the implicit (GB 45438) label in PNG metadata."""
+        settings = self._policy.label.metadata
+        if not settings.enabled:
+            return artifact.to_bytes(), None
+        from aigc_guard.marks import labels
+
+        watermark = record.get("watermark") or {}
+        reserved = f"watermark={watermark['method']}" if watermark else ""
+        implicit = labels.gb45438_record(settings, content_id=content_id, reserved=reserved)
+        record.setdefault("label", {})["metadata"] = implicit
+        if artifact.kind is ArtifactKind.IMAGE:
+            return labels.png_with_metadata(artifact.image, implicit), implicit  # type: ignore[arg-type]
+        return artifact.to_bytes(), implicit  # text: the signed sidecar carries it
 
     def _watermark(self, artifact: Artifact, content_id: str) -> Artifact:
         if artifact.kind is ArtifactKind.IMAGE:
