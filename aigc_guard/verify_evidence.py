@@ -75,8 +75,13 @@ class EvidenceCheck:
         asserted = _asserted_id(c2pa)
         evidence = ["c2pa"] + (["watermark"] if mark_id is not None and mark_id == asserted else [])
         if asserted is None:
-            return self._trace("no_row", "valid", evidence,
-                               ["the manifest asserts no aigc_guard content id"]), None, None  # fmt: skip
+            return (
+                self._trace(
+                    "no_row", "valid", evidence, ["the manifest asserts no aigc_guard content id"]
+                ),
+                None,
+                None,
+            )
         if mark_id is not None and mark_id != asserted:
             problem = f"the manifest names output {asserted}, the watermark {mark_id}"
             return self._trace("conflict", "valid", evidence, [problem]), None, None

@@ -29,18 +29,18 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from watermark_cases import ATTACKS, TARGETS, heldout_images  # noqa: E402
+from watermark_cases import ATTACKS, TARGETS, heldout_images
 
-from aigc_guard.artifacts import Artifact  # noqa: E402
-from aigc_guard.credentials.watermark_key import WatermarkKey  # noqa: E402
-from aigc_guard.marks import convolutional  # noqa: E402
-from aigc_guard.marks.fingerprint import (  # noqa: E402
+from aigc_guard.artifacts import Artifact
+from aigc_guard.credentials.watermark_key import WatermarkKey
+from aigc_guard.marks import convolutional
+from aigc_guard.marks.fingerprint import (
     MAX_DISTANCE,
     fingerprint_distance,
     image_fingerprint,
 )
-from aigc_guard.marks.keyed_watermark import KeyedTileWatermarker  # noqa: E402
-from aigc_guard.marks.payload import keyed_bits, new_content_id  # noqa: E402
+from aigc_guard.marks.keyed_watermark import KeyedTileWatermarker
+from aigc_guard.marks.payload import keyed_bits, new_content_id
 
 
 def psnr(a: Image.Image, b: Image.Image) -> float:
@@ -214,8 +214,10 @@ def print_report(console: Console, result: dict, images: list[Image.Image]) -> N
     console.print("* target: detected >= 95%")
     quality = result["psnr"]
     console.print(f"PSNR: mean {statistics.fmean(quality):.1f} dB, min {min(quality):.1f} dB")
-    console.print(f"512x512: embed {statistics.median(result['embed_ms']):.1f} ms, detect "
-                  f"{statistics.median(result['detect_ms']):.1f} ms (medians over all attacks)")  # fmt: skip
+    console.print(
+        f"512x512: embed {statistics.median(result['embed_ms']):.1f} ms, detect "
+        f"{statistics.median(result['detect_ms']):.1f} ms (medians over all attacks)"
+    )
     embed, detect, found = time_at(images, 256)
     console.print(f"256x256: embed {embed:.1f} ms, detect {detect:.1f} ms, detected {found:.0%}")
     for label, rate in small_images(images).items():

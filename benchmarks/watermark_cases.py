@@ -106,8 +106,20 @@ def heldout_images(flower_crops: int = 8) -> list[Image.Image]:
         from skimage import data
     except ImportError:  # optional: pip install scikit-image (the `bench` extra)
         return images
-    for name in ("astronaut", "camera", "immunohistochemistry", "moon", "brick", "grass",
-                 "gravel", "coffee", "rocket", "chelsea", "hubble_deep_field", "coins"):  # fmt: skip
+    for name in (
+        "astronaut",
+        "camera",
+        "immunohistochemistry",
+        "moon",
+        "brick",
+        "grass",
+        "gravel",
+        "coffee",
+        "rocket",
+        "chelsea",
+        "hubble_deep_field",
+        "coins",
+    ):
         try:
             array = getattr(data, name)()
         except Exception:  # some images need a download: skip them offline

@@ -10,11 +10,15 @@ from PIL import Image
 
 from aigc_guard import Decision, Guard, summarize
 from aigc_guard.audit import AuditLog, verify_chain
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.credentials import (
+    SigningCredentials,
+    ensure_dev_credentials,
+    keys_dir,
+    load_watermark_key,
+)
 from aigc_guard.errors import AuditError, CredentialError, FingerprintIndexError, GeneratorError
 from aigc_guard.index.text import TextIndex
 from aigc_guard.policy import load_policy
-from aigc_guard.credentials import keys_dir, load_watermark_key
 from aigc_guard.verify import Verifier
 
 KEY = b"test-hash-key-0123456789abcdef"

@@ -7,11 +7,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from PIL import Image
 
 from aigc_guard.credentials import DevCredentials, SigningCredentials, ensure_dev_credentials
 from aigc_guard.errors import CredentialError
@@ -79,7 +79,7 @@ def test_broken_or_foreign_files_are_never_overwritten(tmp_path: Path) -> None:
     real = tmp_path / "real"  # a production chain placed under the development file names
     real.mkdir()
     (real / "dev-signer-chain.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nreal\n")
-    with pytest.raises(CredentialError, match="dev-signer-chain.pem: exists"):
+    with pytest.raises(CredentialError, match=r"dev-signer-chain\.pem: exists"):
         ensure_dev_credentials(real)
     assert (real / "dev-signer-chain.pem").read_bytes().endswith(b"real\n")
 

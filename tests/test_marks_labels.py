@@ -63,7 +63,7 @@ def test_cn_policy_labels_images_explicitly_and_implicitly(keys: Path, tmp_path:
 @pytest.mark.skipif(CJK_FONT is None, reason="no CJK font (Debian: fonts-wqy-microhei)")
 def test_caption_letters_are_at_least_five_percent(tmp_path: Path) -> None:
     font = caption_font(None, "AI生成", 15)
-    left, top, right, bottom = font.getbbox("AI生成")
+    _, top, _, bottom = font.getbbox("AI生成")
     assert bottom - top >= 15
 
 
@@ -105,8 +105,15 @@ def test_no_epsilon_without_a_checked_dp_guarantee(keys: Path, tmp_path: Path) -
     assert dp_claim(reproducible, bound_to_weights=True)[:2] == (None, None)
     assert dp_claim(private, bound_to_weights=False)[:2] == (None, None)
     assert dp_claim(private, bound_to_weights=True)[:2] == (3.0, 1e-5)
-    assert dp_claim(SimpleNamespace(guarantee="record-level: per training example",
-                                    epsilon=1.0, delta=1e-5), bound_to_weights=True)[0] == 1.0  # fmt: skip
+    assert (
+        dp_claim(
+            SimpleNamespace(
+                guarantee="record-level: per training example", epsilon=1.0, delta=1e-5
+            ),
+            bound_to_weights=True,
+        )[0]
+        == 1.0
+    )
     with pytest.raises(MarkError, match="refusing to write epsilon"):
         privacy_assertion(epsilon=3.0, delta=1e-5, policy_id="p", content_id="0" * 12,
                           model_id="m", guarantee="none (reproducible noise)")  # fmt: skip

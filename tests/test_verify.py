@@ -199,12 +199,14 @@ def test_a_payload_stamped_with_another_key_is_not_read(
 
 
 def _copy_mark(marked: Image.Image, target: Image.Image) -> Image.Image:
-    """Kutter et al.: the mark estimated by denoising, averaged over its 128-px period
-    (visible in the autocorrelation), added to another image."""
+    """Kutter et al.: the mark estimated by denoising (each pixel's residual scaled by its
+    local spread, so textures do not drown it), averaged over its 128-px period (visible
+    in the autocorrelation), added to another image. The scheme is public; the key is not."""
     import cv2
 
     luma = np.asarray(marked.convert("L"), dtype=np.float32)
-    estimate = luma - cv2.GaussianBlur(luma, (0, 0), 1.5)
+    estimate = luma - cv2.GaussianBlur(luma, (0, 0), 2.0)
+    estimate /= np.sqrt(cv2.GaussianBlur(estimate * estimate, (0, 0), 1.5)) + 0.3
     rows, cols = luma.shape[0] // 128, luma.shape[1] // 128
     tile = estimate[: rows * 128, : cols * 128].reshape(rows, 128, cols, 128).mean(axis=(0, 2))
     pattern = np.tile(tile, (-(-target.height // 128), -(-target.width // 128)))

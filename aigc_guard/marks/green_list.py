@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ class GreenListDetector:
     def detect_tokens(self, tokens: Sequence[int]) -> GreenListReading:
         seen: set[tuple[int, int]] = set()
         green = 0
-        for previous, token in zip(tokens, tokens[1:]):  # noqa: B905 (shifted by one)
+        for previous, token in itertools.pairwise(tokens):
             pair = (int(previous), int(token))
             if pair in seen:
                 continue
@@ -178,8 +179,15 @@ class GreenListDetector:
             z = (green - gamma * scored) / math.sqrt(scored * gamma * (1 - gamma))
         p_value = 0.5 * math.erfc(z / math.sqrt(2))
         found = scored >= self.min_tokens and z >= self.z_threshold
-        return GreenListReading(found=found, z_score=z, p_value=p_value, green=green,
-                                scored=scored, gamma=gamma, key_id=self.green_list.key_id)  # fmt: skip
+        return GreenListReading(
+            found=found,
+            z_score=z,
+            p_value=p_value,
+            green=green,
+            scored=scored,
+            gamma=gamma,
+            key_id=self.green_list.key_id,
+        )
 
 
 def _as_numpy(values: Any) -> np.ndarray:

@@ -13,7 +13,8 @@ Scheme (chosen by measurement, see benchmarks/watermark.py):
   PSNR about 40.6 dB (lower only where clipping at black or white cuts the mark;
   images mostly pinned at black or white, such as digits, are first lifted into
   [8, 247] and pay for that lift).
-- **Detection.** A high-pass residual of luma is folded modulo the tile (every
+- **Detection.** A high-pass residual of luma, each pixel divided by its local
+  spread (textures and edges are host noise), is folded modulo the tile (every
   tile summed into one), so a crop only shifts the tile cyclically; a circular
   cross-correlation with the sync pattern (FFT) finds the shift; the chips are
   read at that shift, combined per coded bit and decoded by soft Viterbi; the MAC
@@ -166,7 +167,7 @@ class KeyedTileWatermarker(Watermarker):
         import numpy as np
 
         luma = _luma(np.asarray(image.convert("RGB"), dtype=np.float32))
-        folded = _whiten(_fold(_residual(luma)))
+        folded = _fold(_residual(luma))
         (dy, dx), _ = _peaks(folded, self._layout.sync_spectrum)[0]
         return self._soft(folded, dy, dx)
 
@@ -211,7 +212,7 @@ class KeyedTileWatermarker(Watermarker):
         return rescaled if rescaled[0] is not None else found
 
     def _decode_at_scale(self, luma: np.ndarray) -> tuple[str | None, tuple[int, int], float]:
-        folded = _whiten(_fold(_residual(luma)))
+        folded = _fold(_residual(luma))
         peaks = _peaks(folded, self._layout.sync_spectrum)
         for (dy, dx), score in peaks:
             bits = convolutional.viterbi(self._soft(folded, dy, dx), payload_bits.KEYED_BITS)
@@ -255,24 +256,16 @@ def _lift_saturated(rgb: np.ndarray) -> np.ndarray:
 
 
 def _residual(luma: np.ndarray) -> np.ndarray:
-    """High-pass luma, divided by its local spread: busy areas (edges, texture) carry the
-    most host noise, so they count less (measured: coded-bit errors fell from 20% to 2%)."""
+    """High-pass luma, divided by its very local spread: busy areas (edges, texture) carry
+    the most host noise, so they count less. Measured on the tuning photos at 512 px:
+    coded-bit errors fell from 20% (plain high-pass) to 2%; at 256 px, a tighter window
+    (1.5 px instead of 6) took them from 10% to 3.5%."""
     import cv2
     import numpy as np
 
-    residual = luma - cv2.GaussianBlur(luma, (0, 0), 3.0)
-    spread = np.sqrt(cv2.GaussianBlur(residual * residual, (0, 0), 6.0)) + 2.0
+    residual = luma - cv2.GaussianBlur(luma, (0, 0), 2.0)
+    spread = np.sqrt(cv2.GaussianBlur(residual * residual, (0, 0), 1.5)) + 0.3
     return (residual / spread).astype(np.float32)
-
-
-def _whiten(folded: np.ndarray) -> np.ndarray:
-    """Flatten the folded tile's spectrum halfway (|F|^0.5): host content left after the
-    fold is concentrated at low frequencies; the chips are not."""
-    import numpy as np
-
-    spectrum = np.fft.rfft2(folded)
-    flat = spectrum / (np.sqrt(np.abs(spectrum)) + 1e-6)
-    return np.fft.irfft2(flat, s=folded.shape).astype(np.float32)
 
 
 def _tile_period(luma: np.ndarray) -> float:

@@ -137,7 +137,7 @@ def _size_for(path: str, text: str, height: int) -> int:
     """The point size whose tallest letter in `text` is at least `height` pixels."""
     size = height
     for _ in range(8):
-        left, top, right, bottom = _font(path, size).getbbox(text)
+        _, top, _, bottom = _font(path, size).getbbox(text)
         if bottom - top >= height:
             return size
         size = max(size + 1, round(size * height / max(1, bottom - top)))

@@ -64,8 +64,9 @@ class CaptionSettings(_Strict):
     enabled: bool = False
     text: str = Field(default="AI-generated", min_length=1, max_length=40)
     font: str | None = Field(default=None, description="TrueType/OpenType file; default: found")
-    min_height: float = Field(default=0.05, ge=0.02, le=0.25,
-                              description="letter height as a share of the shorter side")  # fmt: skip
+    min_height: float = Field(
+        default=0.05, ge=0.02, le=0.25, description="letter height as a share of the shorter side"
+    )
     position: Literal["bottom-right", "bottom-left", "top-right", "top-left"] = "bottom-right"
 
 
