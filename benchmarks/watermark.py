@@ -139,12 +139,14 @@ def false_positives(images: list[Image.Image]) -> tuple[int, int, int, int]:
 
 
 def _estimate_mark(marked: Image.Image, *, fold: bool) -> np.ndarray:
-    """The attacker's estimate of the mark: marked luma minus a denoised copy (Kutter);
-    with `fold`, averaged over 128-pixel tiles (the period shows in the autocorrelation)."""
+    """The attacker's estimate of the mark: marked luma minus a denoised copy (Kutter),
+    scaled by its local spread (the scheme is public); with `fold`, averaged over
+    128-pixel tiles (the period shows in the autocorrelation)."""
     import cv2
 
     luma = np.asarray(marked.convert("L"), dtype=np.float32)
-    estimate = luma - cv2.GaussianBlur(luma, (0, 0), 1.5)
+    estimate = luma - cv2.GaussianBlur(luma, (0, 0), 2.0)
+    estimate /= np.sqrt(cv2.GaussianBlur(estimate * estimate, (0, 0), 1.5)) + 0.3
     if fold:
         tiles = estimate.reshape(luma.shape[0] // 128, 128, luma.shape[1] // 128, 128)
         estimate = np.tile(tiles.mean(axis=(0, 2)), (luma.shape[0] // 128, luma.shape[1] // 128))
