@@ -58,4 +58,16 @@ def create_secret_file(path: Path, data: bytes, what: str) -> None:
         temp.unlink(missing_ok=True)
 
 
-__all__ = ["OWNER_ONLY", "check_private", "create_secret_file"]
+def read_hex_key(path: Path, what: str, *, min_bytes: int = 16) -> bytes:
+    """A hex-encoded secret from `path`, refused when others may read it or it is short."""
+    check_private(path, what)
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CredentialError(f"{path}: not a hex-encoded {what}") from exc
+    if len(key) < min_bytes:
+        raise CredentialError(f"{path}: {what} too short ({len(key)} bytes, need >= {min_bytes})")
+    return key
+
+
+__all__ = ["OWNER_ONLY", "check_private", "create_secret_file", "read_hex_key"]

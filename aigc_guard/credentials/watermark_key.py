@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aigc_guard.credentials.secret_files import check_private, create_secret_file
+from aigc_guard.credentials.secret_files import create_secret_file, read_hex_key
 from aigc_guard.errors import CredentialError
 
 WATERMARK_KEY_FILE = "watermark.key"
@@ -68,14 +68,7 @@ def load_watermark_key(path: str | Path) -> WatermarkKey:
             f"{path}: no watermark key; create one with `aigc-guard keys watermark --out "
             f"{path.parent}` (or `aigc-guard keys dev --out {path.parent}` for development)"
         )
-    check_private(path, "watermark key")
-    try:
-        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CredentialError(f"{path}: not a hex-encoded watermark key") from exc
-    if len(secret) < 16:
-        raise CredentialError(f"{path}: watermark key too short ({len(secret)} bytes, need >= 16)")
-    return WatermarkKey(secret)
+    return WatermarkKey(read_hex_key(path, "watermark key"))
 
 
 __all__ = ["WATERMARK_KEY_FILE", "WatermarkKey", "create_watermark_key", "load_watermark_key"]

@@ -48,12 +48,7 @@ def _crc16(data: bytes) -> int:
 
 def encode_bits(content_id: str) -> list[int]:
     """The 64 bits to embed for `content_id` (most significant bit first)."""
-    try:
-        raw = bytes.fromhex(content_id)
-    except ValueError as exc:
-        raise ValueError(f"content id must be hex, got {content_id!r}") from exc
-    if len(raw) != ID_BITS // 8:
-        raise ValueError(f"content id must be {ID_HEX_CHARS} hex characters, got {content_id!r}")
+    raw = _id_bytes(content_id)
     value = (int.from_bytes(raw, "big") << CRC_BITS) | _crc16(raw)
     return [(value >> (PAYLOAD_BITS - 1 - i)) & 1 for i in range(PAYLOAD_BITS)]
 
@@ -62,13 +57,9 @@ def decode_bits(bits: list[int]) -> str | None:
     """The content id carried by `bits`, or None when the CRC does not match."""
     if len(bits) != PAYLOAD_BITS:
         return None
-    value = 0
-    for bit in bits:
-        value = (value << 1) | (1 if bit else 0)
-    raw = (value >> CRC_BITS).to_bytes(ID_BITS // 8, "big")
-    if _crc16(raw) != value & ((1 << CRC_BITS) - 1):
-        return None
-    return raw.hex()
+    packed = _from_bits(bits)
+    raw, crc = packed[: ID_BITS // 8], int.from_bytes(packed[ID_BITS // 8 :], "big")
+    return raw.hex() if _crc16(raw) == crc else None
 
 
 def _to_bits(raw: bytes) -> list[int]:
