@@ -106,6 +106,12 @@ class Artifact:
             )
         return cls.from_image(load_image_bytes(data, source=name))
 
+    def require_image(self) -> Image.Image:
+        """The image of an image artifact; InputError for a text one."""
+        if self.image is None:
+            raise InputError(f"expected an image artifact, got {self.kind.value}")
+        return self.image
+
     @property
     def media_type(self) -> str:
         return "text/plain" if self.kind is ArtifactKind.TEXT else "image/png"

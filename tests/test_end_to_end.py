@@ -29,6 +29,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         app, ["demo", "--out", str(out), "--n", "8", "--epochs", "1", "--max-steps", "3"]
     )
     assert result.exit_code == 0, result.output
+    (out / "summary.txt").write_text(result.output)  # what the user saw
     return out
 
 
@@ -56,6 +57,17 @@ def test_demo_writes_every_artifact(demo_dir: Path) -> None:
     assert sum(r["event"] == "model" for r in rows) == 1
     exported = (demo_dir / "audit.jsonl").read_text().splitlines()
     assert len(exported) == len(rows)
+
+
+def test_summary_and_contact_sheet_say_what_happened(demo_dir: Path) -> None:
+    from PIL import Image
+
+    summary = (demo_dir / "summary.txt").read_text()
+    assert "closest memorization distance / threshold" in summary
+    assert "policy" in summary and "default" in summary
+    sheet = Image.open(demo_dir / "samples.png")
+    assert sheet.width == 8 * 96 + 9 * 6  # 8 cells of 96 px with their gaps
+    assert sheet.height > 96 + 14 + 22  # one row of cells, their labels and the caption
 
 
 def test_outputs_carry_c2pa_manifest_with_expected_assertions(demo_dir: Path) -> None:

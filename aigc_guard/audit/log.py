@@ -229,7 +229,7 @@ class AuditLog:
     def _hash(self, data: bytes | bytearray | str | None) -> str | None:
         if data is None or self._key is None:
             return None
-        return keyed_hash(self._key, data)
+        return keyed_hash(self._key, bytes(data) if isinstance(data, bytearray) else data)
 
     def _insert(
         self, engine: sa.Engine, prepared: list[dict[str, Any]], seen: list[ChainHead]

@@ -185,7 +185,7 @@ def entry_from_fields(fields: Mapping[str, Any], *, where: str) -> AuditEntry:
         raise AuditError(f"{label}: created_at {text!r} is not ISO-8601 (edited?)") from exc
     if created.tzinfo is None:
         raise AuditError(f"{label}: created_at {text!r} has no time zone (edited?)")
-    values = {name: fields.get(name) for name in ("id", *HASHED_FIELDS, "row_hash")}
+    values: dict[str, Any] = {name: fields.get(name) for name in ("id", *HASHED_FIELDS, "row_hash")}
     values["created_at"] = created
     return AuditEntry(**values)
 

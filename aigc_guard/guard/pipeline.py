@@ -131,7 +131,7 @@ class Guard:
         pending = list(range(n))
         for attempt in range(1, max_attempts + 1):
             round_seed = None if seed is None else seed + 1_000_003 * (attempt - 1)
-            candidates = self._draw(adapter, len(pending), request, round_seed, attempt)
+            candidates = self._draw(adapter, pending, request, round_seed, attempt)
             outcomes = [
                 self._evaluate(candidate, request, attempt=attempt,
                                can_regenerate=attempt < max_attempts)
@@ -167,14 +167,20 @@ class Guard:
     def _draw(
         self,
         adapter: GeneratorAdapter,
-        count: int,
+        slots: list[int],
         request: _Request,
         seed: int | None,
         attempt: int,
     ) -> list[Artifact]:
-        """Ask the generator for `count` candidates; a failure is logged, then raised."""
+        """Ask the generator for a candidate per slot; a failure is logged, then raised."""
         try:
-            return adapter.produce(count, prompt=request.prompt, seed=seed)
+            candidates = adapter.produce_for(slots, prompt=request.prompt, seed=seed)
+            if len(candidates) != len(slots):
+                raise GeneratorError(
+                    f"generator {adapter.model_id!r} returned {len(candidates)} outputs "
+                    f"for {len(slots)} requested"
+                )
+            return candidates
         except AigcGuardError as exc:
             cause = exc.__cause__ or exc
             self.audit.append(

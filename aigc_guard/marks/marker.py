@@ -142,7 +142,9 @@ class Marker:
         if artifact.kind is ArtifactKind.IMAGE:
             from aigc_guard.marks.image_watermark import upscale_for_watermark
 
-            image = upscale_for_watermark(artifact.image, min_side=self._policy.watermark.min_side)
+            image = upscale_for_watermark(
+                artifact.require_image(), min_side=self._policy.watermark.min_side
+            )
             artifact = Artifact.from_image(image)
         return self.watermarker(artifact.kind).apply(artifact, content_id)
 
