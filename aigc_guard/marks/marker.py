@@ -109,7 +109,7 @@ class Marker:
     def _explicit_label(self, artifact: Artifact, record: dict[str, Any]) -> Artifact:
         """The visible label the policy asks for: a caption on images, a prefix on text."""
         label = self._policy.label
-        if artifact.kind is ArtifactKind.IMAGE and label.caption.enabled:
+        if artifact.image is not None and label.caption.enabled:
             from aigc_guard.marks.image_watermark import upscale_for_watermark
             from aigc_guard.marks.labels import add_caption
 
