@@ -1,8 +1,9 @@
 """The green-list text watermark with a real transformers model, built offline.
 
 A tiny GPT-2 is built from a config with random weights and a BPE tokenizer is
-trained in memory: nothing is downloaded. Random weights give high-entropy text,
-which is easy to mark; benchmarks/text_watermark.py measures a realistic model.
+trained in memory (tests/hf_models.py): nothing is downloaded. Random weights give
+high-entropy text, which is easy to mark; benchmarks/text_watermark.py measures a
+model of realistic entropy.
 """
 
 from __future__ import annotations
@@ -16,30 +17,15 @@ from aigc_guard.marks.green_list import GreenListDetector, GreenListProcessor
 
 pytest.importorskip("transformers")
 
-CORPUS = [
-    "The river runs past the old mill and the children watch the boats go by.",
-    "A committee reviewed the budget and asked for a clearer account of travel costs.",
-    "Rain fell all night; by morning the garden paths had turned to mud and puddles.",
-    "She wrote the report in plain words so that anyone could check the figures.",
-] * 20
+TOKENS = 120  # the tiny GPT-2 has 128 positions
 
 
 @pytest.fixture(scope="module")
 def model_and_tokenizer() -> tuple:
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+    from hf_models import tiny_gpt2, tiny_tokenizer
 
-    raw = Tokenizer(models.BPE())
-    raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    raw.decoder = decoders.ByteLevel()
-    raw.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=400, special_tokens=["<eos>"]))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<eos>", pad_token="<eos>")
-    eos = tokenizer.convert_tokens_to_ids("<eos>")
-    config = GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=2,
-                        n_head=2, bos_token_id=eos, eos_token_id=eos, pad_token_id=eos)  # fmt: skip
-    torch.manual_seed(0)  # the model's weights only: no guarantee rests on them
-    return GPT2LMHeadModel(config).eval(), tokenizer
+    tokenizer = tiny_tokenizer()
+    return tiny_gpt2(tokenizer), tokenizer
 
 
 def _generate(model_and_tokenizer: tuple, processors: list) -> list[int]:
@@ -47,9 +33,9 @@ def _generate(model_and_tokenizer: tuple, processors: list) -> list[int]:
     from transformers import LogitsProcessorList
 
     model, tokenizer = model_and_tokenizer
-    prompt = tokenizer("The river", return_tensors="pt")
+    prompt = tokenizer("the patient", return_tensors="pt")
     with torch.no_grad():
-        out = model.generate(**prompt, do_sample=True, max_new_tokens=200, min_new_tokens=200,
+        out = model.generate(**prompt, do_sample=True, max_new_tokens=TOKENS, min_new_tokens=TOKENS,
                              logits_processor=LogitsProcessorList(processors))  # fmt: skip
     return [int(t) for t in out[0, prompt["input_ids"].shape[1] :]]
 
@@ -88,3 +74,26 @@ def test_numpy_interface_and_repeats(model_and_tokenizer: tuple) -> None:
     assert detector.detect_tokens(repeated).scored == 2
     with pytest.raises(MarkError, match="gamma"):
         GreenListProcessor(key, gamma=0.9)
+
+
+def test_through_the_guard_and_its_transformers_adapter(
+    model_and_tokenizer: tuple, tmp_path: pytest.TempPathFactory
+) -> None:
+    from transformers import LogitsProcessorList
+
+    from aigc_guard import Guard
+    from aigc_guard.credentials import ensure_dev_keys
+    from aigc_guard.marks.text_watermark import strip_marks
+
+    model, tokenizer = model_and_tokenizer
+    key = WatermarkKey.generate()
+    keys = tmp_path / "keys"  # type: ignore[operator]
+    ensure_dev_keys(keys)
+    options = {"logits_processor": LogitsProcessorList([GreenListProcessor(key, delta=3.0)]),
+               "max_new_tokens": TOKENS, "min_new_tokens": TOKENS}  # fmt: skip
+    with Guard(policy="default", checks=[], db=f"sqlite:///{tmp_path}/a.db", keys=keys,
+               dev_credentials=True) as guard:  # fmt: skip
+        [result] = guard.generate(model, n=1, prompt="the patient", tokenizer=tokenizer,
+                                  generation_kwargs=options)  # fmt: skip
+    text = strip_marks(result.artifact.text)  # the zero-width mark rides along; drop it
+    assert GreenListDetector(key, tokenizer.encode).detect(text).found
