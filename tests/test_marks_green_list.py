@@ -40,6 +40,7 @@ def _generate(model_and_tokenizer: tuple, processors: list) -> list[int]:
     return [int(t) for t in out[0, prompt["input_ids"].shape[1] :]]
 
 
+@pytest.mark.slow  # loads a Hugging Face model
 def test_marked_generation_is_detected_and_unmarked_is_not(model_and_tokenizer: tuple) -> None:
     key = WatermarkKey.generate()
     _, tokenizer = model_and_tokenizer
@@ -76,6 +77,7 @@ def test_numpy_interface_and_repeats(model_and_tokenizer: tuple) -> None:
         GreenListProcessor(key, gamma=0.9)
 
 
+@pytest.mark.slow  # loads a Hugging Face model
 def test_through_the_guard_and_its_transformers_adapter(
     model_and_tokenizer: tuple, tmp_path: pytest.TempPathFactory
 ) -> None:
