@@ -58,7 +58,7 @@ def test_marked_generation_is_detected_and_unmarked_is_not(model_and_tokenizer: 
     assert detector.detect_tokens(marked[:10]).found is False  # too short to decide
 
 
-def test_numpy_interface_and_repeats(model_and_tokenizer: tuple) -> None:
+def test_numpy_interface_and_repeats() -> None:
     key = WatermarkKey(b"g" * 32)
     processor = GreenListProcessor(key, gamma=0.25, delta=2.0)
     ids = np.array([[5, 17], [5, 99]])
