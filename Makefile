@@ -36,7 +36,9 @@ lint: venv
 bench: venv
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/memorization.py
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[bench]"
 	$(BIN)/python benchmarks/watermark.py
+	$(BIN)/python benchmarks/text_watermark.py
 	$(BIN)/python benchmarks/pii.py
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/train_gan.py

@@ -1,14 +1,24 @@
-"""Read the marks on a file and find the audit row it came from.
+"""Trace a file to the audit row it came from, through evidence that was checked.
 
-Three independent ways back to the row, tried in order: the watermark payload
-(survives re-encoding), the content id asserted in the C2PA manifest (survives
-a watermark-stripping edit that keeps the manifest), and the keyed hash of
-the exact bytes (needs the guard's hash key).
+A file is linked to a row only through:
+
+- a C2PA manifest that is valid (signature and hard binding: the file's bytes are
+  the bytes that were signed) and whose signer chains to a configured trust anchor
+  (a trust list file; never the signer's own keys folder by default), through the
+  content id it asserts; or
+- a keyed watermark whose payload decodes under a watermark key (a MAC that nobody
+  without the key can forge), with the file still looking like the row's delivered
+  output (its perceptual fingerprint for images; its keyed content hash for text),
+  since a key does not stop a mark being copied onto another file.
+
+Everything else is reported and not linked: an invalid or untrusted manifest, a
+manifest transplanted from another file (its hard binding fails), a copied mark, or
+evidence that disagrees. `trace.status` says which; only "traced" links a row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +27,31 @@ from aigc_guard.errors import InputError
 
 if TYPE_CHECKING:
     from aigc_guard.audit import AuditEntry, AuditLog
+    from aigc_guard.credentials.watermark_key import WatermarkKey
     from aigc_guard.marks.base import Watermarker, WatermarkReading
     from aigc_guard.marks.provenance import ProvenanceReading
+
+#: Statuses that link the file to a row (exit 0); every other one is a negative finding.
+LINKED = ("traced",)
+SIDECAR_SUFFIX = ".c2pa"
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How a file relates to the audit log, and on what evidence."""
+
+    status: str
+    manifest: str
+    evidence: list[str] = field(default_factory=list)
+    content_hash_match: bool | None = None
+    fingerprint: dict[str, Any] | None = None
+    claimed_row: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "evidence": list(self.evidence), "manifest": self.manifest,
+                "content_hash_match": self.content_hash_match, "fingerprint": self.fingerprint,
+                "claimed_row": self.claimed_row, "problems": list(self.problems)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,6 +61,11 @@ class VerifyReport:
     c2pa: ProvenanceReading
     audit: AuditEntry | None
     matched_by: str | None
+    trace: Trace
+
+    @property
+    def ok(self) -> bool:
+        return self.trace.status in LINKED
 
     def to_dict(self) -> dict[str, Any]:
         audit = None
@@ -40,45 +78,58 @@ class VerifyReport:
                 "policy_id": self.audit.policy_id,
                 "model_id": self.audit.model_id,
                 "matched_by": self.matched_by,
+                "content_hash_match": self.trace.content_hash_match,
             }
-        c2pa = self.c2pa.to_dict()
-        return {
-            "file": self.file,
-            "watermark": self.watermark.to_dict(),
-            "c2pa": c2pa,
-            "audit": audit,
-        }
+        return {"file": self.file, "watermark": self.watermark.to_dict(),
+                "c2pa": self.c2pa.to_dict(), "audit": audit,
+                "trace": self.trace.to_dict()}  # fmt: skip
 
 
 class Verifier:
-    """Reads watermarks and manifests; looks rows up in an optional audit log."""
+    """Reads keyed watermarks and manifests; traces files to rows of an optional audit log.
+
+    `trust_anchors_pem`: the CA certificates a manifest's signer must chain to (PEM).
+    `watermark_keys`: the keys whose watermarks count as evidence.
+    """
 
     def __init__(
-        self, *, audit: AuditLog | None = None, trust_anchors_pem: bytes | None = None
+        self,
+        *,
+        audit: AuditLog | None = None,
+        trust_anchors_pem: bytes | None = None,
+        watermark_keys: list[WatermarkKey] | tuple[WatermarkKey, ...] = (),
     ) -> None:
         self._audit = audit
         self._trust = trust_anchors_pem
+        self._keys = list(watermark_keys)
         self._detectors: dict[ArtifactKind, list[Watermarker]] = {}
 
     def detectors(self, kind: ArtifactKind) -> list[Watermarker]:
-        """Every registered watermark detector for `kind` (built once per verifier)."""
+        """One detector per (keyed watermark method for `kind`, key); built once."""
         if kind not in self._detectors:
             from aigc_guard.marks.registry import WATERMARKS
 
-            self._detectors[kind] = [cls() for _, cls in WATERMARKS if cls.kind is kind]
+            self._detectors[kind] = [
+                cls(key)  # type: ignore[call-arg]
+                for _, cls in WATERMARKS
+                if cls.kind is kind and cls.keyed
+                for key in self._keys
+            ]
         return self._detectors[kind]
 
     def read_watermark(self, artifact: Artifact) -> WatermarkReading:
-        """The first detector that finds a mark, else the last reading (found=False)."""
-        readings = []
+        """The first keyed detector that finds a mark, else a reading that says why not."""
+        from aigc_guard.marks.base import WatermarkReading
+
+        reading = None
         for detector in self.detectors(artifact.kind):
             reading = detector.detect(artifact)
             if reading.found:
                 return reading
-            readings.append(reading)
-        if not readings:
-            raise InputError(f"no watermark detector is registered for {artifact.kind.value}s")
-        return readings[-1]
+        if reading is not None:
+            return reading
+        return WatermarkReading(found=False, payload=None, method="none",
+                                details={"reason": "no watermark key configured"})  # fmt: skip
 
     def verify_file(self, path: str | Path) -> VerifyReport:
         path = Path(path)
@@ -86,7 +137,7 @@ class Verifier:
             raise InputError(f"{path}: no such file")
         data = path.read_bytes()  # read once: decoded, watermark-read, C2PA-hashed, looked up
         artifact = Artifact.from_bytes(data, name=str(path))
-        sidecar_path = path.with_name(path.name + ".c2pa")
+        sidecar_path = path.with_name(path.name + SIDECAR_SUFFIX)
         sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
         return self.verify_bytes(data, artifact=artifact, name=str(path), sidecar=sidecar)
 
@@ -96,40 +147,25 @@ class Verifier:
         from aigc_guard.marks.provenance import read_provenance
 
         watermark = self.read_watermark(artifact)
-        media_type = _media_type(name, artifact)
         c2pa = read_provenance(
-            data, media_type=media_type, sidecar=sidecar, trust_anchors_pem=self._trust
-        )
-        entry, matched_by = self._find_row(data, watermark, c2pa)
-        return VerifyReport(
-            file=name, watermark=watermark, c2pa=c2pa, audit=entry, matched_by=matched_by
-        )
+            data, media_type=_media_type(name, artifact), sidecar=sidecar,
+            trust_anchors_pem=self._trust,
+        )  # fmt: skip
+        from aigc_guard.verify_evidence import EvidenceCheck
 
-    def _find_row(
-        self, data: bytes, watermark: WatermarkReading, c2pa: ProvenanceReading
-    ) -> tuple[AuditEntry | None, str | None]:
-        from aigc_guard.marks.provenance import PRIVACY_LABEL
-
-        if self._audit is None:
-            return None, None
-        if watermark.found and watermark.payload:
-            entries = self._audit.find_by_content_id(watermark.payload)
-            if entries:
-                return entries[-1], "watermark"
-        asserted = (c2pa.assertions.get(PRIVACY_LABEL) or {}).get("content_id")
-        if asserted:
-            entries = self._audit.find_by_content_id(asserted)
-            if entries:
-                return entries[-1], "c2pa"
-        if self._audit.key_id is not None:
-            entries = self._audit.find_by_content_hash(data)
-            if entries:
-                return entries[-1], "content_hash"
-        return None, None
+        check = EvidenceCheck(self._audit, data=data, artifact=artifact)
+        trace, entry, matched_by = check.trace(watermark, c2pa)
+        return VerifyReport(file=name, watermark=watermark, c2pa=c2pa, audit=entry,
+                            matched_by=matched_by, trace=trace)  # fmt: skip
 
 
 def _media_type(name: str, artifact: Artifact) -> str:
     if artifact.kind is ArtifactKind.TEXT:
         return "text/plain"
-    image_format = IMAGE_SUFFIXES.get(Path(name).suffix.lower(), "PNG")
-    return MEDIA_TYPES[image_format]
+    suffix = Path(name).suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        return "image/png"
+    return MEDIA_TYPES[IMAGE_SUFFIXES[suffix]]
+
+
+__all__ = ["LINKED", "SIDECAR_SUFFIX", "Trace", "Verifier", "VerifyReport"]

@@ -15,7 +15,7 @@ import itertools
 from pathlib import Path
 
 from aigc_guard import Guard
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.credentials import SigningCredentials, ensure_dev_keys
 from aigc_guard.index.text import TextIndex
 
 TRAINING_CORPUS = [
@@ -61,7 +61,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
 
     index = TextIndex.build(TRAINING_CORPUS, source_name="example-corpus")
-    credentials = ensure_dev_credentials(args.out / "keys")
+    credentials = ensure_dev_keys(args.out / "keys")  # dev CA, signer, watermark key
     signer = SigningCredentials.from_files(credentials.cert_chain_path, credentials.key_path)
 
     with Guard(
@@ -69,6 +69,8 @@ def main() -> None:
         index=index,
         db=f"sqlite:///{args.out / 'audit.db'}",
         signer=signer,
+        keys=args.out / "keys",
+        dev_credentials=True,  # a development CA: allowed explicitly (NOT FOR PRODUCTION)
         hash_key=b"example-key-keep-me-secret-and-stable",
     ) as guard:
         results = guard.generate(fake_language_model, n=args.n, prompt="write a note")

@@ -113,3 +113,11 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile
 
     os.environ.setdefault("AIGC_GUARD_HOME", tempfile.mkdtemp(prefix="aigc-guard-test-home-"))
+    # The default keys folder holds a watermark key, as `aigc-guard keys watermark` makes it.
+    from aigc_guard.credentials import create_watermark_key, keys_dir, load_watermark_key
+    from aigc_guard.credentials.home import existing_keys_dir
+
+    folder = existing_keys_dir()
+    if not (folder / "watermark.key").exists():
+        create_watermark_key(folder)
+    load_watermark_key(keys_dir())

@@ -82,7 +82,7 @@ def test_reserved_generation_options_are_refused(gpt2: Any, tokenizer: Any) -> N
 def test_guarded_gpt2_outputs_record_the_model_name_and_revision(
     gpt2: Any, tokenizer: Any, log: AuditLog, signer: SigningCredentials
 ) -> None:
-    with Guard(policy="default", checks=[], db=log, signer=signer) as guard:
+    with Guard(policy="default", checks=[], db=log, signer=signer, dev_credentials=True) as guard:
         results = guard.generate(
             gpt2, n=2, prompt="the quick", seed=0, tokenizer=tokenizer, model_id="tiny-gpt2",
             model_revision="rev-0123", generation_kwargs={"max_new_tokens": 8},
@@ -103,7 +103,7 @@ def test_unconditional_ddpm_pipeline_through_the_guard(
     adapter = as_generator(ddpm, generation_kwargs={"num_inference_steps": 2})
     assert isinstance(adapter, DiffusersAdapter)
     assert adapter.model_id == "DDPMPipeline"
-    with Guard(policy="default", checks=[], db=log, signer=signer) as guard:
+    with Guard(policy="default", checks=[], db=log, signer=signer, dev_credentials=True) as guard:
         results = guard.generate(
             ddpm, n=2, seed=3, model_id="tiny-ddpm", generation_kwargs={"num_inference_steps": 2}
         )

@@ -23,6 +23,7 @@ LEGACY = Path(__file__).parent / "data" / "audit-v0.1.db"
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("AIGC_GUARD_HOME", str(tmp_path / "home"))
     keys = tmp_path / "keys"
+    keys.mkdir(mode=0o700)  # a named keys folder must exist (a typo never creates one)
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     with AuditLog(db, hash_key=load_hash_key(keys)) as log:
         log.append_many(

@@ -80,10 +80,11 @@ def test_inspect_reports_a_bad_file_and_goes_on(index_dir: Path, inputs: dict[st
 def test_guard_then_verify_files(index_dir: Path, inputs: dict[str, Path], tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     keys = str(tmp_path / "keys")
+    assert runner.invoke(app, ["keys", "dev", "--out", keys]).exit_code == 0
     files = [str(inputs[name]) for name in ("copied", "fresh", "note")]
     out = tmp_path / "out"
     result = runner.invoke(app, ["guard", *files, "--out", str(out), "--index", str(index_dir),
-                                 "--db", db, "--keys", keys])  # fmt: skip
+                                 "--db", db, "--keys", keys, "--dev-credentials"])  # fmt: skip
     assert result.exit_code == 0, result.output
     copied, fresh, note = _json_lines(result.stdout)
     assert copied["decision"] == "block" and copied["output"] is None
@@ -91,8 +92,9 @@ def test_guard_then_verify_files(index_dir: Path, inputs: dict[str, Path], tmp_p
     delivered = [Path(fresh["output"]), Path(note["output"])]
     assert Path(note["output"]).read_text().count("<EMAIL_ADDRESS>") == 1
     assert Path(note["output"] + ".c2pa").is_file()
+    trust = ["--trust", str(Path(keys) / "dev-ca.pem")]
     check = runner.invoke(app, ["verify", *map(str, delivered), "--json", "--db", db,
-                                "--keys", keys])  # fmt: skip
+                                "--keys", keys, *trust])  # fmt: skip
     assert check.exit_code == 0, check.output
     for report, guarded in zip(_json_lines(check.stdout), (fresh, note), strict=True):
         assert report["watermark"] == {**report["watermark"], "found": True,
@@ -100,10 +102,14 @@ def test_guard_then_verify_files(index_dir: Path, inputs: dict[str, Path], tmp_p
         assert report["c2pa"]["present"] is True and report["c2pa"]["valid"] is True
         assert report["audit"]["id"] == guarded["audit_id"]
         assert report["audit"]["decision"] == guarded["decision"]
-    unmarked = runner.invoke(app, ["verify", files[1], "--json", "--db", db, "--keys", keys])
+        assert report["trace"]["status"] == "traced"
+    unmarked = runner.invoke(
+        app, ["verify", files[1], "--json", "--db", db, "--keys", keys, *trust]
+    )
+    assert unmarked.exit_code == 1  # not traced: a negative finding
     [plain] = _json_lines(unmarked.stdout)
     assert plain["watermark"]["found"] is False and plain["c2pa"]["present"] is False
-    assert plain["audit"] is None
+    assert plain["audit"] is None and plain["trace"]["status"] == "unmarked"
 
 
 def test_broken_policy_exits_2_naming_the_field(tmp_path: Path, inputs: dict[str, Path]) -> None:

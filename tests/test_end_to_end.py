@@ -96,7 +96,8 @@ def test_each_watermark_payload_leads_to_its_audit_row(demo_dir: Path) -> None:
     result = runner.invoke(
         app,
         ["verify", *map(str, outputs), "--json",
-         "--db", f"sqlite:///{demo_dir / 'audit.db'}", "--keys", str(demo_dir / "keys")],
+         "--db", f"sqlite:///{demo_dir / 'audit.db'}", "--keys", str(demo_dir / "keys"),
+         "--trust", str(demo_dir / "keys" / "dev-ca.pem")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     reports = [json.loads(line) for line in result.stdout.splitlines()]
@@ -110,6 +111,8 @@ def test_each_watermark_payload_leads_to_its_audit_row(demo_dir: Path) -> None:
         row = rows[report["audit"]["id"]]
         assert row["content_id"] == path.stem
         assert report["audit"]["decision"] == row["decision"] == "allow"
+        assert report["trace"]["status"] == "traced"
+        assert report["trace"]["evidence"] == ["c2pa", "watermark"]
 
 
 def test_audit_verify_fails_after_any_row_is_edited(demo_dir: Path, tmp_path: Path) -> None:
@@ -140,7 +143,7 @@ def test_generate_command_uses_the_trained_model(demo_dir: Path, tmp_path: Path)
         app,
         ["generate", "--model", str(demo_dir / "model"), "--policy", "default", "--n", "3",
          "--out", str(out), "--index", str(demo_dir / "index"), "--db", db,
-         "--keys", str(demo_dir / "keys"), "--seed", "1"],
+         "--keys", str(demo_dir / "keys"), "--seed", "1", "--dev-credentials"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     counts = dict(part.split("=") for part in result.stdout.split("->")[0].split())

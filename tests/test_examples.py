@@ -41,6 +41,7 @@ def test_wrap_generator_then_export_the_trail(tmp_path: Path) -> None:
     assert len(delivered) == 4
     trail = tmp_path / "trail.jsonl"
     stdout = run("export_audit_trail.py", "--db", f"sqlite:///{out / 'audit.db'}",
+                 "--trust", str(out / "keys" / "dev-ca.pem"), "--keys", str(out / "keys"),
                  "--out", str(trail), *map(str, delivered))  # fmt: skip
     assert "chain: intact (5 rows)" in stdout
     assert stdout.count("-> audit row") == 4

@@ -12,7 +12,11 @@ from aigc_guard import Decision, Guard, summarize
 from aigc_guard.artifacts import Artifact, CheckResult
 from aigc_guard.audit import AuditLog, verify_chain
 from aigc_guard.checks import Check, CheckContext, CheckSettings
-from aigc_guard.credentials import SigningCredentials
+from aigc_guard.credentials import (
+    SigningCredentials,
+    keys_dir,
+    load_watermark_key,
+)
 from aigc_guard.errors import AuditError, CredentialError, FingerprintIndexError, GeneratorError
 from aigc_guard.index.text import TextIndex
 from aigc_guard.marks.settings import MarksSettings
@@ -56,7 +60,9 @@ def test_generate_allows_redacts_regenerates_and_logs_every_candidate(
     log: AuditLog, text_index: TextIndex, signer: SigningCredentials, tmp_path: Path
 ) -> None:
     model = scripted([CORPUS[0][1], WITH_PII, CLEAN, CLEAN])
-    with Guard(policy="default", index=text_index, db=log, signer=signer) as guard:
+    with Guard(
+        policy="default", index=text_index, db=log, signer=signer, dev_credentials=True
+    ) as guard:
         results = guard.generate(model, n=3, prompt="write something")
     assert [r.decision for r in results] == [Decision.ALLOW, Decision.REDACT, Decision.ALLOW]
     assert results[0].attempts == 2  # the verbatim training passage was discarded
@@ -73,16 +79,23 @@ def test_generate_allows_redacts_regenerates_and_logs_every_candidate(
         assert entry.decision == result.decision.value
         assert log.find_by_content_hash(result.data)[0].id == result.audit_id
         path = result.save(tmp_path / f"{result.content_id}.txt")
-        report = Verifier(audit=log).verify_file(path)
+        trust = signer.cert_chain_pem  # the chain holds the development CA
+        verifier = Verifier(audit=log, trust_anchors_pem=trust,
+                            watermark_keys=[load_watermark_key(keys_dir())])  # fmt: skip
+        report = verifier.verify_file(path)
         assert report.watermark.payload == result.content_id
-        assert report.c2pa.valid
-        assert report.audit.id == result.audit_id
+        assert report.c2pa.valid and report.c2pa.trusted
+        assert report.audit.id == result.audit_id and report.trace.status == "traced"
+        assert report.trace.evidence == ["c2pa", "watermark"]
+        assert report.trace.content_hash_match is True
 
 
 def test_no_personal_data_reaches_the_database(
     log: AuditLog, text_index: TextIndex, signer: SigningCredentials
 ) -> None:
-    with Guard(policy="default", index=text_index, db=log, signer=signer) as guard:
+    with Guard(
+        policy="default", index=text_index, db=log, signer=signer, dev_credentials=True
+    ) as guard:
         guard.generate(scripted([WITH_PII]), n=2, prompt=f"mail {EMAIL}")
     dump = "\n".join(str(row) for row in log.rows())
     assert EMAIL not in dump
@@ -93,7 +106,9 @@ def test_no_personal_data_reaches_the_database(
 def test_memorized_output_is_blocked_after_max_attempts(
     log: AuditLog, text_index: TextIndex, signer: SigningCredentials
 ) -> None:
-    with Guard(policy="default", index=text_index, db=log, signer=signer) as guard:
+    with Guard(
+        policy="default", index=text_index, db=log, signer=signer, dev_credentials=True
+    ) as guard:
         [result] = guard.generate(scripted([CORPUS[1][1]]), n=1)
     assert result.decision is Decision.BLOCK and not result.delivered
     assert result.attempts == 3
@@ -112,7 +127,9 @@ def test_generator_failure_is_logged_and_earlier_outputs_are_kept(
             raise RuntimeError("model server went away")
         return CLEAN
 
-    with Guard(policy="default", index=text_index, db=log, signer=signer) as guard:
+    with Guard(
+        policy="default", index=text_index, db=log, signer=signer, dev_credentials=True
+    ) as guard:
         first = guard.generate(flaky, n=2)
         with pytest.raises(GeneratorError, match="model server went away"):
             guard.generate(flaky, n=2)
@@ -139,7 +156,7 @@ def test_images_from_a_callable_are_checked_and_marked(
     def painter(n: int, seed: int | None = None) -> list[Image.Image]:
         return [training[0][1].copy() for _ in range(n)]  # always a copy of training item 0
 
-    with Guard(policy="default", index=index, db=log, signer=signer) as guard:
+    with Guard(policy="default", index=index, db=log, signer=signer, dev_credentials=True) as guard:
         [result] = guard.generate(painter, n=1)
     assert result.decision is Decision.BLOCK
     assert result.checks["memorization"].details["nearest_id"] == training[0][0]
@@ -156,7 +173,13 @@ def test_closed_database_raises_audit_error_and_returns_nothing(
     db_url: str, text_index: TextIndex, signer: SigningCredentials
 ) -> None:
     audit = AuditLog(db_url, hash_key=KEY)
-    guard = Guard(policy=load_policy("default"), index=text_index, db=audit, signer=signer)
+    guard = Guard(
+        policy=load_policy("default"),
+        index=text_index,
+        db=audit,
+        signer=signer,
+        dev_credentials=True,
+    )
     audit.close()
     with pytest.raises(AuditError):
         guard.generate(scripted([CLEAN]), n=1)

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from aigc_guard.artifacts import Artifact, load_image_bytes
+from aigc_guard.credentials.watermark_key import WatermarkKey
 from aigc_guard.errors import MarkError
 from aigc_guard.marks.image_watermark import (
     MIN_SIDE,
@@ -155,8 +156,11 @@ def test_bad_payload_and_wrong_kind_raise(marker: DwtDctSvdWatermarker) -> None:
         DwtDctSvdWatermarker(channel="Q")
 
 
+KEY = WatermarkKey(b"k" * 32)
+
+
 def test_text_round_trip_and_renders_the_same() -> None:
-    marker = ZeroWidthTextWatermarker()
+    marker = ZeroWidthTextWatermarker(KEY)
     text = "The quick brown fox jumps over the lazy dog."
     content_id = new_content_id()
     marked = marker.apply(Artifact.from_text(text), content_id)
@@ -165,13 +169,15 @@ def test_text_round_trip_and_renders_the_same() -> None:
     assert marked.text.startswith("The\u2060")
     reading = marker.detect(Artifact.from_text(marked.text))
     assert reading.found and reading.payload == content_id and reading.method == "zero-width"
+    other_key = ZeroWidthTextWatermarker(WatermarkKey(b"o" * 32))
+    assert not other_key.detect(Artifact.from_text(marked.text)).found  # keyed: MAC fails
     again = marker.apply(marked, new_content_id())
     assert marker.detect(again).details["marks_seen"] == 1
     assert strip_marks(marked.text) == text
 
 
 def test_text_without_or_with_broken_mark_is_not_found() -> None:
-    marker = ZeroWidthTextWatermarker()
+    marker = ZeroWidthTextWatermarker(KEY)
     assert not marker.detect(Artifact.from_text("plain text, no marks")).found
     marked = marker.apply(Artifact.from_text("hello world"), new_content_id()).text
     position = marked.index(ZERO) if ZERO in marked else marked.index(ONE)

@@ -82,7 +82,7 @@ def test_unknown_key_names_file_field_and_valid_keys(tmp_path: Path) -> None:
             "checks.pii.score_threshold",
             "greater than or equal to 0",
         ),
-        ("marks: {watermark: {min_side: 64}}", "marks.watermark.min_side", "256"),
+        ("marks: {watermark: {min_side: 32}}", "marks.watermark.min_side", "64"),
         ("generation: {max_attempts: 0}", "generation.max_attempts", "1"),
     ],
 )

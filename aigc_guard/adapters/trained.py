@@ -21,6 +21,8 @@ class TrainedModelAdapter(GeneratorAdapter):
 
     name: ClassVar[str] = "trained"
     priority: ClassVar[int] = 10
+    #: Loading checked the card against these weights, so a manifest may state its epsilon.
+    card_bound_to_weights: ClassVar[bool] = True
 
     def __init__(self, model: Any, *, labels: Sequence[int] | None = None, **common: Any) -> None:
         if common.get("card") is not None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from aigc_guard.cli import auditing, demo, guarding, indexing, training, verifying
+from aigc_guard.cli import auditing, demo, guarding, indexing, keys, training, verifying
 
 app = typer.Typer(
     name="aigc-guard",
@@ -22,8 +22,10 @@ app = typer.Typer(
 )
 index_app = typer.Typer(help="Fingerprint indexes of training data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create signing and watermark keys explicitly.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 
 
 def _print_version(value: bool) -> None:
@@ -64,6 +66,8 @@ audit_app.command("verify-export")(auditing.audit_verify_export)
 audit_app.command("purge")(auditing.audit_purge)
 audit_app.command("migrate")(auditing.audit_migrate)
 audit_app.command("init")(auditing.audit_init)
+keys_app.command("dev")(keys.keys_dev)
+keys_app.command("watermark")(keys.keys_watermark)
 
 
 def main() -> None:

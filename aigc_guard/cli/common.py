@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from aigc_guard.audit import AuditLog
-    from aigc_guard.guard import GuardSettings
+    from aigc_guard.guard import Guard, GuardSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,6 +52,38 @@ KeysOption = Annotated[
         "--keys",
         help="Keys folder: signing credentials and the audit hash key "
         "(default: $AIGC_GUARD_HOME/keys, ~/.aigc_guard/keys).",
+    ),
+]
+DevCredentialsOption = Annotated[
+    bool,
+    typer.Option(
+        "--dev-credentials",
+        help="Allow signing with the development CA made by `aigc-guard keys dev` "
+        "(NOT FOR PRODUCTION).",
+    ),
+]
+SigningCertOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-cert",
+        envvar="AIGC_GUARD_SIGNING_CERT",
+        help="Production C2PA certificate chain (PEM, leaf first, then its CA).",
+    ),
+]
+SigningKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key",
+        envvar="AIGC_GUARD_SIGNING_KEY",
+        help="Private key of --signing-cert (PEM, mode 0600).",
+    ),
+]
+TsaUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tsa-url",
+        envvar="AIGC_GUARD_TSA_URL",
+        help="RFC 3161 time-stamping authority for the C2PA signature (needs the network).",
     ),
 ]
 JsonOption = Annotated[
@@ -96,18 +129,67 @@ def open_audit_log(db: str | None, keys: Path | None = None, *, writer: bool = T
 
     if writer:
         return AuditLog(resolve_db_url(db), hash_key=load_hash_key(keys))
+    if keys is not None and not Path(keys).is_dir():
+        from aigc_guard.credentials.home import existing_keys_dir
+
+        existing_keys_dir(keys)  # raises: a named keys folder must exist
     key_file = keys_dir(keys) / HASH_KEY_FILE
     key = load_hash_key(keys, create=False) if key_file.is_file() else None
     return AuditLog(resolve_db_url(db), hash_key=key, create=False)
 
 
+@dataclass(frozen=True)
+class SigningOptions:
+    """The signing options a guarding command was given."""
+
+    dev_credentials: bool = False
+    signing_cert: Path | None = None
+    signing_key: Path | None = None
+    tsa_url: str | None = None
+
+
 def guard_settings(
-    policy: str | None, index: Path | None, db: str | None, keys: Path | None
+    policy: str | None,
+    index: Path | None,
+    db: str | None,
+    keys: Path | None,
+    signing: SigningOptions | None = None,
 ) -> GuardSettings:
-    """Guard settings from the common options (the development CA signs, see `--keys`)."""
+    """Guard settings from the common options: production credentials when given, the
+    development CA only with --dev-credentials (or a policy that allows it)."""
+    from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.errors import CredentialError
     from aigc_guard.guard import GuardSettings
 
-    return GuardSettings(policy=policy, index=index, db=db, keys=keys, dev_credentials=True)
+    signing = signing or SigningOptions()
+    signer = None
+    if (signing.signing_cert is None) != (signing.signing_key is None):
+        raise CredentialError("--signing-cert and --signing-key go together; give both")
+    if signing.signing_cert is not None and signing.signing_key is not None:
+        signer = SigningCredentials.from_files(
+            signing.signing_cert, signing.signing_key, tsa_url=signing.tsa_url
+        )
+    elif signing.tsa_url:
+        raise CredentialError(
+            "--tsa-url needs production credentials (--signing-cert/--signing-key)"
+        )
+    return GuardSettings(policy=policy, index=index, db=db, keys=keys, signer=signer,
+                         dev_credentials=signing.dev_credentials)  # fmt: skip
+
+
+def open_guard(settings: GuardSettings) -> Guard:
+    """The guard for `settings`; its notices (development credentials) printed once."""
+    import warnings
+
+    from aigc_guard.guard import Guard
+    from aigc_guard.guard.settings import DevelopmentCredentialsWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DevelopmentCredentialsWarning)
+        guard = Guard.from_settings(settings)
+    for notice in guard.notices:
+        console().print(f"[yellow]note:[/] {notice}", highlight=False)
+    return guard
 
 
 def report_each(
@@ -116,16 +198,19 @@ def report_each(
     *,
     describe: Callable[[dict[str, Any]], str],
     json_output: bool,
+    negative: Callable[[dict[str, Any]], bool] | None = None,
 ) -> None:
     """One record per file (JSON line or text); a bad file is reported and the rest go on.
 
-    Exits 1 at the end if any file failed.
+    Exits 1 at the end if any file failed or, with `negative`, any record is a negative
+    finding.
     """
     failures = 0
     out = console(stderr=False)
     for path in files:
         try:
             record = {"file": str(path), **report(path)}
+            failures += bool(negative and negative(record))
         except AigcGuardError as exc:
             failures += 1
             record = {"file": str(path), "error": str(exc)}

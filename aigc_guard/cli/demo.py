@@ -116,6 +116,7 @@ def _train(settings: DemoSettings, model_dir: Path) -> Any:
 
 
 def _generate(settings: DemoSettings, index: Any, console: Any) -> list[GuardResult]:
+    from aigc_guard.credentials import ensure_dev_keys
     from aigc_guard.guard import Guard, GuardSettings
     from aigc_guard.progress import progress
     from aigc_guard.train import PrivateImageGenerator
@@ -125,6 +126,7 @@ def _generate(settings: DemoSettings, index: Any, console: Any) -> list[GuardRes
     model = PrivateImageGenerator.load(out / "model")
     outputs = out / "outputs"
     outputs.mkdir(exist_ok=True)
+    ensure_dev_keys(out / "keys")  # explicit: the demo signs with development credentials
     guard_settings = GuardSettings(
         policy=settings.policy,
         index=index,

@@ -38,7 +38,8 @@ def print_summary(summary: DemoSummary, *, console: Any) -> None:
     out = summary.paths["outputs"].parent
     console.print(
         "next: trace an output to its audit row with\n"
-        f"  aigc-guard verify {out}/outputs/*.png --db {out}/audit.db --keys {out}/keys\n"
+        f"  aigc-guard verify {out}/outputs/*.png --db {out}/audit.db --keys {out}/keys "
+        f"--trust {out}/keys/dev-ca.pem\n"
         f"  aigc-guard audit verify --db {out}/audit.db",
         soft_wrap=True,
         highlight=False,

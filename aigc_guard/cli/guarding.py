@@ -9,14 +9,20 @@ import typer
 
 from aigc_guard.cli.common import (
     DbOption,
+    DevCredentialsOption,
     FilesArgument,
     IndexOption,
     JsonOption,
     KeysOption,
     PolicyOption,
+    SigningCertOption,
+    SigningKeyOption,
+    SigningOptions,
+    TsaUrlOption,
     console,
     guard_settings,
     handles_errors,
+    open_guard,
     print_json,
     report_each,
 )
@@ -33,19 +39,24 @@ def generate(
     db: DbOption = None,
     keys: KeysOption = None,
     seed: Annotated[int | None, typer.Option(help="Seed for sampling from the model.")] = None,
+    dev_credentials: DevCredentialsOption = False,
+    signing_cert: SigningCertOption = None,
+    signing_key: SigningKeyOption = None,
+    tsa_url: TsaUrlOption = None,
 ) -> None:
     """Generate N outputs from a trained model through the guard.
 
     Example: aigc-guard generate --model runs/dp-gan --index runs/index --n 16 --out out/
     """
-    from aigc_guard.guard import Guard, summarize
+    from aigc_guard.guard import summarize
     from aigc_guard.progress import progress
     from aigc_guard.train import PrivateImageGenerator
 
     generator = PrivateImageGenerator.load(model)
+    signing = SigningOptions(dev_credentials, signing_cert, signing_key, tsa_url)
+    settings = guard_settings(policy, index, db, keys, signing)
     out.mkdir(parents=True, exist_ok=True)
-    settings = guard_settings(policy, index, db, keys)
-    with Guard.from_settings(settings) as guard, progress("guarding outputs", n) as advance:
+    with open_guard(settings) as guard, progress("guarding outputs", n) as advance:
 
         def save(result: Any) -> None:
             if result.delivered:
@@ -67,17 +78,22 @@ def guard_files(
     index: IndexOption = None,
     db: DbOption = None,
     keys: KeysOption = None,
+    dev_credentials: DevCredentialsOption = False,
+    signing_cert: SigningCertOption = None,
+    signing_key: SigningKeyOption = None,
+    tsa_url: TsaUrlOption = None,
 ) -> None:
     """Run the pipeline on files made elsewhere: check, mark, audit, write to --out.
 
     Prints one JSON object per file. Example: aigc-guard guard photo.png --out marked/
     """
     from aigc_guard.artifacts import Artifact
-    from aigc_guard.guard import Guard
 
     failures = 0
+    signing = SigningOptions(dev_credentials, signing_cert, signing_key, tsa_url)
+    settings = guard_settings(policy, index, db, keys, signing)
     out.mkdir(parents=True, exist_ok=True)
-    with Guard.from_settings(guard_settings(policy, index, db, keys)) as guard:
+    with open_guard(settings) as guard:
         for path in files:
             try:
                 result = guard.guard_artifact(Artifact.from_file(path), source=path.name)

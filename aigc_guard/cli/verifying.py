@@ -1,8 +1,11 @@
-"""`aigc-guard verify`: read the marks on files and find the audit rows they came from."""
+"""`aigc-guard verify`: trace files to the audit rows they came from, on checked evidence."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
 
 from aigc_guard.cli.common import (
     DbOption,
@@ -14,6 +17,16 @@ from aigc_guard.cli.common import (
     report_each,
 )
 
+TrustOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        envvar="AIGC_GUARD_TRUST",
+        help="Trust list: PEM file of the CA certificates a C2PA signer must chain to "
+        "(without it no manifest is trusted).",
+    ),
+]
+
 
 @handles_errors
 def verify(
@@ -21,34 +34,65 @@ def verify(
     json_output: JsonOption = False,
     db: DbOption = None,
     keys: KeysOption = None,
+    trust: TrustOption = None,
 ) -> None:
-    """Read watermark and C2PA manifest of each file and find its audit row.
+    """Check each file's C2PA manifest and keyed watermark and trace it to its audit row.
 
-    Example: aigc-guard verify out/*.png --json --db audit.db
+    Exits 1 when any file is not traced (unmarked, forged, copied, tampered).
+    `.c2pa` sidecars are read with the file they belong to and skipped as inputs.
+    Example: aigc-guard verify out/* --json --db audit.db --keys keys --trust keys/dev-ca.pem
     """
-    from aigc_guard.credentials import keys_dir
-    from aigc_guard.credentials.dev_ca import CA_CERT_FILE
-    from aigc_guard.verify import Verifier
+    from aigc_guard.verify import LINKED, SIDECAR_SUFFIX, Verifier
 
-    trust = keys_dir(keys) / CA_CERT_FILE
-    anchors = trust.read_bytes() if trust.is_file() else None
+    inputs = [path for path in files if not _is_sidecar(path, SIDECAR_SUFFIX)]
+    anchors = _trust_anchors(trust)
     with open_audit_log(db, keys, writer=False) as log:
-        verifier = Verifier(audit=log, trust_anchors_pem=anchors)
+        verifier = Verifier(audit=log, trust_anchors_pem=anchors, watermark_keys=_keys(keys))
         report_each(
-            files,
+            inputs,
             lambda path: verifier.verify_file(path).to_dict(),
             describe=_describe_verification,
             json_output=json_output,
+            negative=lambda record: record["trace"]["status"] not in LINKED,
         )
+
+
+def _is_sidecar(path: Path, suffix: str) -> bool:
+    """A detached manifest `X.txt.c2pa` whose file `X.txt` exists: read with it, not alone."""
+    return path.name.endswith(suffix) and path.with_name(path.name[: -len(suffix)]).is_file()
+
+
+def _trust_anchors(trust: Path | None) -> bytes | None:
+    from aigc_guard.errors import CredentialError
+
+    if trust is None:
+        return None
+    try:
+        data = trust.read_bytes()
+    except OSError as exc:
+        raise CredentialError(f"{trust}: cannot read the trust list ({exc.strerror})") from exc
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise CredentialError(f"{trust}: the trust list holds no PEM certificate")
+    return data
+
+
+def _keys(keys: Path | None) -> list[Any]:
+    """The watermark key of the keys folder, when it has one."""
+    from aigc_guard.credentials import keys_dir
+    from aigc_guard.credentials.watermark_key import WATERMARK_KEY_FILE, load_watermark_key
+
+    path = keys_dir(keys) / WATERMARK_KEY_FILE
+    return [load_watermark_key(path)] if path.is_file() else []
 
 
 def _describe_verification(record: dict[str, Any]) -> str:
     if "error" in record:
         return f"{record['file']}: error: {record['error']}"
-    mark, c2pa, audit = record["watermark"], record["c2pa"], record["audit"]
-    parts = [
-        f"watermark {'found ' + str(mark['payload']) if mark['found'] else 'not found'}",
-        f"c2pa {'valid' if c2pa['valid'] else ('invalid' if c2pa['present'] else 'absent')}",
-        f"audit row {audit['id']} ({audit['decision']})" if audit else "no audit row",
-    ]
-    return f"{record['file']}: " + ", ".join(parts)
+    trace, audit = record["trace"], record["audit"]
+    if audit:
+        via = " + ".join(trace["evidence"])
+        head = f"traced to audit row {audit['id']} ({audit['decision']}) via {via}"
+    else:
+        head = trace["status"].replace("_", " ")
+    notes = "; ".join(trace["problems"])
+    return f"{record['file']}: {head}" + (f" ({notes})" if notes else "")

@@ -1,8 +1,12 @@
 """A development CA and signer for local use, labelled NOT FOR PRODUCTION.
 
 `ensure_dev_credentials(dir)` makes (or reuses) a CA and an es256 signing
-certificate issued by it, fit for C2PA. Readers report such manifests untrusted
-unless that CA is configured as a trust anchor.
+certificate issued by it, fit for C2PA; `aigc-guard keys dev --out DIR` calls it.
+Readers report such manifests untrusted unless that CA is configured as a trust
+anchor. Existing files are never overwritten: a folder whose files are unusable or
+about to expire is refused, naming the file (it may hold someone's real chain).
+The guard signs with these only when told to (`dev_credentials=True`,
+`--dev-credentials`, or a policy's `marks.c2pa.allow_dev_credentials`).
 """
 
 from __future__ import annotations
@@ -49,26 +53,88 @@ def ensure_dev_credentials(directory: str | Path) -> DevCredentials:
     """Create (or reuse) a development CA and an es256 signer issued by it in `directory`.
 
     Reuses the files while the leaf is valid for at least RENEW_MARGIN and still
-    chains to the CA on disk; otherwise writes a fresh pair. Keys are written
-    0600, every file atomically.
+    chains to the CA on disk; writes a fresh pair only when none of the files exists.
+    Anything else (a broken, mismatched or expiring set) raises CredentialError: no
+    existing key or certificate is ever overwritten. Keys are written 0600, atomically.
     """
     directory = Path(directory)
-    creds = DevCredentials(
-        cert_chain_path=directory / CHAIN_FILE,
-        key_path=directory / KEY_FILE,
-        ca_cert_path=directory / CA_CERT_FILE,
-    )
+    creds = dev_credentials_in(directory)
     if _dev_files_usable(creds):
         return creds
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise CredentialError(f"{directory}: cannot create credential directory ({exc})") from exc
     with _directory_lock(directory):
         # Another process may have written a pair while we waited for the lock.
         if not _dev_files_usable(creds):
+            _refuse_overwrite(creds, directory / CA_KEY_FILE)
             _write_dev_pair(creds, ca_key_path=directory / CA_KEY_FILE)
     return creds
+
+
+def ensure_dev_keys(directory: str | Path) -> DevCredentials:
+    """Everything a development guard needs in `directory`: the CA and signer, a
+    watermark key and the audit hash key (what `aigc-guard keys dev` makes). Existing
+    files are kept."""
+    from aigc_guard.credentials.hash_key import load_hash_key
+    from aigc_guard.credentials.watermark_key import WATERMARK_KEY_FILE, create_watermark_key
+
+    creds = ensure_dev_credentials(directory)
+    if not (Path(directory) / WATERMARK_KEY_FILE).exists():
+        create_watermark_key(directory)
+    load_hash_key(directory)
+    return creds
+
+
+def dev_credentials_in(directory: str | Path) -> DevCredentials:
+    """Where the development files of `directory` are (nothing is read or created)."""
+    directory = Path(directory)
+    return DevCredentials(
+        cert_chain_path=directory / CHAIN_FILE,
+        key_path=directory / KEY_FILE,
+        ca_cert_path=directory / CA_CERT_FILE,
+    )
+
+
+def load_dev_credentials(directory: str | Path) -> DevCredentials:
+    """The development credentials already in `directory`; never creates any."""
+    creds = dev_credentials_in(directory)
+    if not creds.cert_chain_path.is_file():
+        raise CredentialError(
+            f"{directory}: no development credentials; create them with "
+            f"`aigc-guard keys dev --out {directory}`"
+        )
+    if not _dev_files_usable(creds):
+        raise CredentialError(
+            f"{directory}: the development credentials are unusable or expire within "
+            f"{RENEW_MARGIN.days} days; move them away and run `aigc-guard keys dev` again"
+        )
+    return creds
+
+
+def is_development_chain(cert_chain_pem: bytes) -> bool:
+    """True when the chain's leaf is one of our development certificates."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        leaf = x509.load_pem_x509_certificates(cert_chain_pem)[0]
+    except (ValueError, IndexError):
+        return False
+    orgs = leaf.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    return any(attribute.value == DEV_ORG for attribute in orgs)
+
+
+def _refuse_overwrite(creds: DevCredentials, ca_key_path: Path) -> None:
+    present = [p for p in (creds.cert_chain_path, creds.key_path, creds.ca_cert_path,
+                           ca_key_path) if p.exists()]  # fmt: skip
+    if present:
+        raise CredentialError(
+            f"{present[0]}: exists but the development credentials in {present[0].parent} are "
+            "unusable (broken, mismatched, or expiring soon); existing keys and certificates "
+            "are never overwritten: move them away or use another folder"
+        )
 
 
 @contextlib.contextmanager
@@ -220,4 +286,14 @@ def _make_leaf_cert(
     )
 
 
-__all__ = ["CA_CERT_FILE", "CHAIN_FILE", "KEY_FILE", "DevCredentials", "ensure_dev_credentials"]
+__all__ = [
+    "CA_CERT_FILE",
+    "CHAIN_FILE",
+    "KEY_FILE",
+    "DevCredentials",
+    "dev_credentials_in",
+    "ensure_dev_credentials",
+    "ensure_dev_keys",
+    "is_development_chain",
+    "load_dev_credentials",
+]

@@ -10,7 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
-from aigc_guard.credentials.home import keys_dir
+from aigc_guard.credentials.home import existing_keys_dir, keys_dir
+from aigc_guard.credentials.secret_files import read_hex_key
 from aigc_guard.errors import CredentialError
 
 HASH_KEY_FILE = "audit-hash.key"
@@ -24,16 +25,10 @@ def load_hash_key(directory: str | Path | None = None, *, create: bool = True) -
     """
     path = keys_dir(directory) / HASH_KEY_FILE
     if path.is_file():
-        try:
-            key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CredentialError(f"{path}: not a hex-encoded hash key") from exc
-        if len(key) < 16:
-            raise CredentialError(f"{path}: hash key too short ({len(key)} bytes, need >= 16)")
-        return key
+        return read_hex_key(path, "audit hash key")
     if not create:
         raise CredentialError(f"{path}: no audit hash key")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    existing_keys_dir(directory)
     key = secrets.token_bytes(32)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aigc_guard.credentials.secret_files import check_private
 from aigc_guard.errors import CredentialError
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ class SigningCredentials:
         chain_path, key_file = Path(cert_chain_path), Path(key_path)
         chain_pem = read_file(chain_path, "certificate chain")
         key_pem = read_file(key_file, "private key")
+        check_private(key_file, "private key")
         certs = parse_chain(chain_pem, chain_path)
+        check_chain(certs, chain_path)
         key = parse_key(key_pem, key_file)
         check_key_fits(key, certs[0], alg=alg, key_path=key_file, chain_path=chain_path)
         return cls(cert_chain_pem=chain_pem, private_key_pem=key_pem, alg=alg, tsa_url=tsa_url)
@@ -112,6 +115,44 @@ def parse_chain(chain_pem: bytes, path: Path) -> list[x509.Certificate]:
     return certs
 
 
+def check_chain(certs: list[x509.Certificate], path: Path) -> None:
+    """The leaf must be valid now and issued by the next certificate (a CA) in the chain."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
+    leaf = certs[0]
+    now = dt.datetime.now(dt.timezone.utc)
+    if leaf.not_valid_after_utc <= now:
+        raise CredentialError(
+            f"{path}: the signing certificate expired on {leaf.not_valid_after_utc:%Y-%m-%d}"
+        )
+    if leaf.not_valid_before_utc > now:
+        raise CredentialError(
+            f"{path}: the signing certificate is not valid before "
+            f"{leaf.not_valid_before_utc:%Y-%m-%d}"
+        )
+    if len(certs) < 2 or leaf.issuer == leaf.subject:
+        raise CredentialError(
+            f"{path}: the chain holds no CA certificate; C2PA needs the signing certificate "
+            "followed by the CA that issued it (a self-signed certificate is refused)"
+        )
+    try:
+        leaf.verify_directly_issued_by(certs[1])
+    except (InvalidSignature, ValueError, TypeError) as exc:
+        raise CredentialError(
+            f"{path}: the second certificate did not issue the first ({exc or 'bad signature'})"
+        ) from exc
+    constraints = certs[1].extensions
+    try:
+        is_ca = constraints.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if not is_ca:
+        raise CredentialError(f"{path}: the issuing certificate is not a CA (basicConstraints)")
+
+
 def parse_key(key_pem: bytes, path: Path) -> object:
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
@@ -157,6 +198,7 @@ def check_key_fits(
 __all__ = [
     "SUPPORTED_ALGS",
     "SigningCredentials",
+    "check_chain",
     "check_key_fits",
     "parse_chain",
     "parse_key",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aigc_guard.adapters import GeneratorAdapter, as_generator
 from aigc_guard.artifacts import Artifact, CheckResult, Decision
 from aigc_guard.checks.verdict import Verdict, decide
-from aigc_guard.errors import AigcGuardError, GeneratorError
+from aigc_guard.errors import AigcGuardError, GeneratorError, MarkError
 from aigc_guard.guard.results import GuardResult
 from aigc_guard.guard.settings import GuardSettings, assemble, close_all
 from aigc_guard.marks.marker import MarkedOutput, ProvenanceContext
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from aigc_guard.audit import AuditLog, AuditRecord
     from aigc_guard.checks import Check, InspectResult
     from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.credentials.watermark_key import WatermarkKey
     from aigc_guard.marks.provenance import C2paProvenance
     from aigc_guard.policy import Policy
 
@@ -45,8 +46,9 @@ class Guard:
             for C2PA, unless `dev_credentials=True`.
         hash_key: key for the audit log's keyed hashes (default: from `keys`).
         keys: the keys folder (default: $AIGC_GUARD_HOME/keys).
-        dev_credentials: sign with a local development CA (NOT FOR PRODUCTION).
+        dev_credentials: allow development credentials (NOT FOR PRODUCTION).
         checks: check instances replacing the policy's checks.
+        watermark_key: the watermark key (default: `keys`/watermark.key).
     """
 
     def __init__(
@@ -60,12 +62,15 @@ class Guard:
         keys: str | Path | None = None,
         dev_credentials: bool = False,
         checks: Sequence[Check] | None = None,
+        watermark_key: WatermarkKey | None = None,
     ) -> None:
         settings = GuardSettings(
             policy=policy, index=index, db=db, signer=signer, hash_key=hash_key, keys=keys,
-            dev_credentials=dev_credentials, checks=checks,
+            dev_credentials=dev_credentials, checks=checks, watermark_key=watermark_key,
         )  # fmt: skip
         parts = assemble(settings)
+        #: Things the user must know once (e.g. signing with development credentials).
+        self.notices = parts.notices
         self.policy = parts.policy
         self.suite = parts.suite
         self.marker = parts.marker
@@ -84,6 +89,7 @@ class Guard:
             policy=settings.policy, index=settings.index, db=settings.db, signer=settings.signer,
             hash_key=settings.hash_key, keys=settings.keys,
             dev_credentials=settings.dev_credentials, checks=settings.checks,
+            watermark_key=settings.watermark_key,
         )  # fmt: skip
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -204,7 +210,14 @@ class Guard:
             artifact = candidate
             if verdict.decision is Decision.REDACT:
                 artifact = self.suite.redact(candidate, checks)
-            marked = self.marker.mark(artifact, content_id=content_id, context=request.context)
+            try:
+                marked = self.marker.mark(artifact, content_id=content_id, context=request.context)
+            except MarkError as exc:
+                if not self.policy.marks.required:
+                    raise
+                # The policy requires marks: an output that cannot carry them is not delivered.
+                reason = f"marks required but not applied -> block: {exc}"
+                verdict = Verdict(Decision.BLOCK, (*verdict.reasons, reason))
         return _Outcome(
             candidate=candidate, checks=checks, verdict=verdict, content_id=content_id,
             marked=marked, request=request, attempt=attempt,
@@ -289,13 +302,17 @@ class _Outcome:
 
 
 def _provenance_context(adapter: GeneratorAdapter, policy: Policy) -> ProvenanceContext:
-    card = adapter.privacy_card
+    from aigc_guard.marks.provenance import dp_claim
+
+    bound = bool(getattr(adapter, "card_bound_to_weights", False))
+    epsilon, delta, guarantee = dp_claim(adapter.privacy_card, bound_to_weights=bound)
     return ProvenanceContext(
         policy_id=policy.id,
         model_id=adapter.model_id,
         model_revision=adapter.model_revision,
-        epsilon=getattr(card, "epsilon", None),
-        delta=getattr(card, "delta", None),
+        epsilon=epsilon,
+        delta=delta,
+        guarantee=guarantee,
     )
 
 

@@ -9,6 +9,7 @@ home folder (`$AIGC_GUARD_HOME/keys`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,23 @@ from typing import TYPE_CHECKING, Any
 from aigc_guard.errors import CredentialError
 from aigc_guard.policy import Policy, load_policy
 
+DEV_NOTICE = "signing with development credentials: outputs are labelled NOT FOR PRODUCTION"
+_DEV_REFUSED = (
+    "the signer is a development certificate (NOT FOR PRODUCTION); refusing to sign with it "
+    "unless allowed: dev_credentials=True (CLI: --dev-credentials) or the policy's "
+    "marks.c2pa.allow_dev_credentials: true"
+)
+
+
+class DevelopmentCredentialsWarning(UserWarning):
+    """Outputs are being signed with development credentials (NOT FOR PRODUCTION)."""
+
+
 if TYPE_CHECKING:
     from aigc_guard.audit import AuditLog
     from aigc_guard.checks import Check, CheckSuite
     from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.credentials.watermark_key import WatermarkKey
     from aigc_guard.marks.marker import Marker
     from aigc_guard.marks.provenance import C2paProvenance
 
@@ -32,11 +46,14 @@ class GuardSettings:
     policy: a Policy, a bundled policy name or a policy file.
     index: a fingerprint index, its folder, or a mapping kind -> index (or folder).
     db: an AuditLog, or a database URL / SQLite path ($AIGC_GUARD_DB, sqlite:///audit.db).
-    keys: the keys folder holding the audit hash key and, with `dev_credentials`, the
-        development CA (default: $AIGC_GUARD_HOME/keys).
+    keys: the keys folder holding the audit hash key, the watermark key and, for
+        development, the CA made by `aigc-guard keys dev` (default:
+        $AIGC_GUARD_HOME/keys). A folder named here must exist.
     signer: SigningCredentials or a C2paProvenance (production credentials).
-    dev_credentials: sign with the development CA in `keys` (created on first use) when
-        no signer is given. Outputs are then labelled NOT FOR PRODUCTION.
+    dev_credentials: allow development credentials (NOT FOR PRODUCTION): the signer,
+        or when none is given the development CA in `keys`. Without this (or the
+        policy's `marks.c2pa.allow_dev_credentials`) they are refused.
+    watermark_key: the watermark key itself (default: `keys`/watermark.key).
     hash_key: the audit hash key itself (default: read from `keys`).
     checks: check instances that replace the ones the policy would build.
     """
@@ -49,6 +66,7 @@ class GuardSettings:
     dev_credentials: bool = False
     hash_key: bytes | None = field(default=None, repr=False)
     checks: Sequence[Check] | None = None
+    watermark_key: WatermarkKey | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -60,6 +78,7 @@ class GuardParts:
     marker: Marker
     audit: AuditLog
     owned: list[Any]
+    notices: list[str] = field(default_factory=list)
 
 
 def resolve_policy(policy: Policy | str | Path | None) -> Policy:
@@ -73,15 +92,20 @@ def assemble(settings: GuardSettings) -> GuardParts:
 
     policy = resolve_policy(settings.policy)
     owned: list[Any] = []
+    notices: list[str] = []
     try:
         suite = CheckSuite(policy, index=settings.index, checks=settings.checks)
         owned.append(suite)
-        marker = Marker(policy.marks, _provenance(settings, policy, owned))
+        provenance = _provenance(settings, policy, owned, notices)
+        marker = Marker(policy.marks, provenance, watermark_key=_watermark_key(settings, policy))
         audit = _audit_log(settings, owned)
     except BaseException:
         close_all(owned)
         raise
-    return GuardParts(policy=policy, suite=suite, marker=marker, audit=audit, owned=owned)
+    for notice in notices:  # once per guard: the CLI builds one guard per run
+        warnings.warn(notice, DevelopmentCredentialsWarning, stacklevel=3)
+    return GuardParts(policy=policy, suite=suite, marker=marker, audit=audit, owned=owned,
+                      notices=notices)  # fmt: skip
 
 
 def close_all(resources: list[Any]) -> None:
@@ -90,19 +114,54 @@ def close_all(resources: list[Any]) -> None:
         resources.pop().close()
 
 
-def signing_credentials(settings: GuardSettings) -> SigningCredentials | None:
-    """The credentials to sign with: the given signer, else the development CA when allowed."""
-    from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials, keys_dir
+def signing_credentials(
+    settings: GuardSettings, policy: Policy, notices: list[str] | None = None
+) -> SigningCredentials | None:
+    """The credentials to sign with: the given signer, else the development CA when allowed.
 
+    Development credentials (ours, NOT FOR PRODUCTION) are refused unless
+    `dev_credentials` or the policy's `marks.c2pa.allow_dev_credentials` allows them;
+    when used, a notice says so.
+    """
+    from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.credentials.dev_ca import is_development_chain, load_dev_credentials
+    from aigc_guard.credentials.home import existing_keys_dir
+
+    allowed = settings.dev_credentials or policy.marks.c2pa.allow_dev_credentials
+    notices = notices if notices is not None else []
     if settings.signer is not None:
-        return settings.signer if isinstance(settings.signer, SigningCredentials) else None
-    if not settings.dev_credentials:
+        if not isinstance(settings.signer, SigningCredentials):
+            return None
+        if is_development_chain(settings.signer.cert_chain_pem):
+            if not allowed:
+                raise CredentialError(_DEV_REFUSED)
+            notices.append(DEV_NOTICE)
+        return settings.signer
+    if not allowed:
         return None
-    dev = ensure_dev_credentials(keys_dir(settings.keys))
+    dev = load_dev_credentials(existing_keys_dir(settings.keys))
+    notices.append(f"{DEV_NOTICE} ({dev.cert_chain_path.parent})")
     return SigningCredentials.from_files(dev.cert_chain_path, dev.key_path)
 
 
-def _provenance(settings: GuardSettings, policy: Policy, owned: list[Any]) -> C2paProvenance | None:
+def _watermark_key(settings: GuardSettings, policy: Policy) -> WatermarkKey | None:
+    """The watermark key when the policy's watermark methods need one."""
+    from aigc_guard.credentials.home import existing_keys_dir
+    from aigc_guard.credentials.watermark_key import load_watermark_key
+    from aigc_guard.marks.registry import WATERMARKS
+
+    marks = policy.marks.watermark
+    if settings.watermark_key is not None or not marks.enabled:
+        return settings.watermark_key
+    methods = (marks.image_method, marks.text_method)
+    if not any(WATERMARKS.get(method).keyed for method in methods):
+        return None
+    return load_watermark_key(existing_keys_dir(settings.keys))
+
+
+def _provenance(
+    settings: GuardSettings, policy: Policy, owned: list[Any], notices: list[str]
+) -> C2paProvenance | None:
     from aigc_guard.credentials import SigningCredentials
     from aigc_guard.marks.provenance import C2paProvenance
 
@@ -115,12 +174,14 @@ def _provenance(settings: GuardSettings, policy: Policy, owned: list[Any]) -> C2
             "signer must be SigningCredentials or C2paProvenance, "
             f"got {type(settings.signer).__name__}"
         )
-    credentials = signing_credentials(settings)
+    credentials = signing_credentials(settings, policy, notices)
     if credentials is None:
         raise CredentialError(
             f"policy {policy.id!r} signs outputs with C2PA (marks.c2pa.enabled) but no signer "
-            "was given; pass signer=SigningCredentials.from_files(CHAIN, KEY) (production) or "
-            "dev_credentials=True (a local development CA, NOT FOR PRODUCTION)"
+            "was given; pass --signing-cert CHAIN.pem --signing-key KEY.pem (Python: "
+            "signer=SigningCredentials.from_files(CHAIN, KEY)) for production, or "
+            "--dev-credentials (dev_credentials=True) to sign with the development CA made "
+            "by `aigc-guard keys dev` (NOT FOR PRODUCTION)"
         )
     provenance = C2paProvenance(credentials)
     owned.append(provenance)
@@ -140,6 +201,8 @@ def _audit_log(settings: GuardSettings, owned: list[Any]) -> AuditLog:
 
 
 __all__ = [
+    "DEV_NOTICE",
+    "DevelopmentCredentialsWarning",
     "GuardParts",
     "GuardSettings",
     "assemble",

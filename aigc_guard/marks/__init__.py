@@ -12,11 +12,18 @@ from aigc_guard.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from aigc_guard.marks.base import Watermarker, WatermarkReading
+    from aigc_guard.marks.fingerprint import image_fingerprint
+    from aigc_guard.marks.green_list import (
+        GreenListDetector,
+        GreenListProcessor,
+        GreenListReading,
+    )
     from aigc_guard.marks.image_watermark import (
         MIN_SIDE,
         DwtDctSvdWatermarker,
         upscale_for_watermark,
     )
+    from aigc_guard.marks.keyed_watermark import KeyedTileWatermarker
     from aigc_guard.marks.provenance import (
         C2paProvenance,
         ProvenanceReading,
@@ -30,6 +37,11 @@ if TYPE_CHECKING:
     from aigc_guard.marks.text_watermark import ZeroWidthTextWatermarker
 
 _EXPORTS = {
+    "KeyedTileWatermarker": "aigc_guard.marks.keyed_watermark",
+    "GreenListDetector": "aigc_guard.marks.green_list",
+    "GreenListProcessor": "aigc_guard.marks.green_list",
+    "GreenListReading": "aigc_guard.marks.green_list",
+    "image_fingerprint": "aigc_guard.marks.fingerprint",
     "Watermarker": "aigc_guard.marks.base",
     "WatermarkReading": "aigc_guard.marks.base",
     "MIN_SIDE": "aigc_guard.marks.image_watermark",
@@ -50,6 +62,10 @@ __all__ = [
     "MIN_SIDE",
     "C2paProvenance",
     "DwtDctSvdWatermarker",
+    "GreenListDetector",
+    "GreenListProcessor",
+    "GreenListReading",
+    "KeyedTileWatermarker",
     "ProvenanceReading",
     "SignedContent",
     "WatermarkReading",
@@ -57,6 +73,7 @@ __all__ = [
     "ZeroWidthTextWatermarker",
     "content_id_from_soft_binding",
     "created_action_assertion",
+    "image_fingerprint",
     "privacy_assertion",
     "read_provenance",
     "soft_binding_assertion",

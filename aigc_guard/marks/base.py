@@ -27,11 +27,17 @@ class WatermarkReading:
 
 
 class Watermarker(ABC):
-    """Embed and detect a payload (a content id) in one kind of artifact."""
+    """Embed and detect a payload (a content id) in one kind of artifact.
+
+    A `keyed` watermarker is built with a `WatermarkKey` (`cls(key)`): its payloads
+    can be neither written nor read without the key, so only its readings are
+    evidence that `verify` links to an audit row. Unkeyed ones are built with `cls()`.
+    """
 
     name: ClassVar[str]
     version: ClassVar[str]
     kind: ClassVar[ArtifactKind]
+    keyed: ClassVar[bool] = False
 
     @abstractmethod
     def apply(self, artifact: Artifact, payload: str) -> Artifact:

@@ -32,6 +32,7 @@ ACTIONS_LABEL = "c2pa.actions.v2"
 PRIVACY_LABEL = "org.aigc_guard.privacy"
 SOFT_BINDING_LABEL = "c2pa.soft-binding"
 SOFT_BINDING_ALG_PREFIX = "org.aigc_guard."
+DP_GUARANTEE = "record-level (ε, δ)-DP"
 EMBEDDED_MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp")
 SIDECAR_MEDIA_TYPES = ("text/plain",)
 SIDECAR_SUFFIX = ".c2pa"
@@ -106,11 +107,20 @@ def privacy_assertion(
     policy_id: str,
     content_id: str,
     model_id: str | None,
+    guarantee: str | None = None,
 ) -> dict[str, Any]:
     """The guard's own assertion: DP guarantee of the model, policy and audit content id.
 
-    epsilon/delta are None for a model that was not trained with DP.
+    epsilon/delta are None for a model without a checked DP guarantee (see `dp_claim`);
+    an epsilon beside a guarantee that starts with "none" is refused, never written.
     """
+    if guarantee is None:
+        guarantee = DP_GUARANTEE if epsilon is not None else "none"
+    if epsilon is not None and not _states_dp(guarantee):
+        raise MarkError(
+            f"{PRIVACY_LABEL}: refusing to write epsilon={epsilon!r} for a model whose "
+            f"guarantee is {guarantee!r}"
+        )
     problems = []
     if epsilon is not None and not (math.isfinite(epsilon) and epsilon >= 0):
         problems.append(f"epsilon must be a finite number >= 0 or None, got {epsilon!r}")
@@ -122,7 +132,7 @@ def privacy_assertion(
         "version": 1,
         "epsilon": epsilon,
         "delta": delta,
-        "guarantee": "record-level (ε, δ)-DP" if epsilon is not None else "none",
+        "guarantee": guarantee,
         "policy_id": policy_id,
         "content_id": content_id,
         "model_id": model_id,
@@ -130,13 +140,40 @@ def privacy_assertion(
     return {"label": PRIVACY_LABEL, "data": data}
 
 
+def _states_dp(guarantee: str) -> bool:
+    return bool(guarantee.strip()) and not guarantee.strip().lower().startswith("none")
+
+
+def dp_claim(card: Any, *, bound_to_weights: bool) -> tuple[float | None, float | None, str]:
+    """(epsilon, delta, guarantee) a manifest may state for a model with privacy card `card`.
+
+    An epsilon is written only when the card states a DP guarantee (`claims_dp`, or a
+    `guarantee` that does not start with "none", such as "none (reproducible noise)")
+    and the card was checked against the weights that made the output
+    (`bound_to_weights`: models loaded by aigc_guard.train are; a card handed to any
+    other generator is not). Otherwise (None, None, the reason).
+    """
+    if card is None:
+        return None, None, "none (no privacy card)"
+    guarantee = str(getattr(card, "guarantee", "") or "")
+    claims = getattr(card, "claims_dp", None)
+    if not isinstance(claims, bool):
+        claims = _states_dp(guarantee)
+    if not claims:
+        return None, None, f"none (the privacy card states {guarantee or 'no guarantee'!r})"
+    if not bound_to_weights:
+        return None, None, "none (the privacy card was not checked against the model's weights)"
+    return getattr(card, "epsilon", None), getattr(card, "delta", None), DP_GUARANTEE
+
+
 def soft_binding_assertion(
-    method: str, content_id: str, *, version: str | None = None
+    method: str, content_id: str, *, version: str | None = None, key_id: str | None = None
 ) -> dict[str, Any]:
     """C2PA soft binding naming the watermark and its payload.
 
     `alg` is org.aigc_guard.<method>[.v<version>] (no C2PA-registered algorithm
-    fits); the block value is the base64 of the 8 embedded bytes (id + CRC16).
+    fits); the block value is the base64 of the content id + CRC16 (8 bytes): never
+    the keyed payload's MAC tag. `key_id` names the watermark key (public).
     """
     try:
         bits = payload_bits.encode_bits(content_id)
@@ -147,7 +184,8 @@ def soft_binding_assertion(
     data = {
         "alg": alg,
         "blocks": [{"scope": {}, "value": base64.b64encode(raw).decode("ascii")}],
-        "name": f"aigc_guard {method} watermark: 48-bit content id + CRC16",
+        "name": f"aigc_guard {method} watermark: 48-bit content id + CRC16"
+        + (f"; watermark key {key_id}" if key_id else ""),
     }
     return {"label": SOFT_BINDING_LABEL, "data": data}
 
@@ -400,6 +438,7 @@ __all__ = [
     "SignedContent",
     "content_id_from_soft_binding",
     "created_action_assertion",
+    "dp_claim",
     "privacy_assertion",
     "read_provenance",
     "soft_binding_assertion",

@@ -6,10 +6,15 @@ asks the registry for every detector of an artifact's kind.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aigc_guard.artifacts import ArtifactKind
-from aigc_guard.errors import PluginError
+from aigc_guard.errors import CredentialError, PluginError
 from aigc_guard.marks.base import Watermarker
 from aigc_guard.plugins import WATERMARKS_GROUP, Registry, subclass_validator
+
+if TYPE_CHECKING:
+    from aigc_guard.credentials.watermark_key import WatermarkKey
 
 
 def _has_kind(name: str, plugin: type) -> None:
@@ -21,6 +26,7 @@ WATERMARKS: Registry[type[Watermarker]] = Registry(
     "watermark",
     group=WATERMARKS_GROUP,
     builtins={
+        "keyed-tile": "aigc_guard.marks.keyed_watermark:KeyedTileWatermarker",
         "dwtDctSvd": "aigc_guard.marks.image_watermark:DwtDctSvdWatermarker",
         "zero-width": "aigc_guard.marks.text_watermark:ZeroWidthTextWatermarker",
     },
@@ -33,4 +39,17 @@ def watermark_names(kind: ArtifactKind) -> list[str]:
     return [name for name, plugin in WATERMARKS if plugin.kind is kind]
 
 
-__all__ = ["WATERMARKS", "watermark_names"]
+def build_watermarker(cls: type[Watermarker], key: WatermarkKey | None) -> Watermarker:
+    """An instance of `cls`: keyed ones get `key` (CredentialError when there is none)."""
+    if not cls.keyed:
+        return cls()
+    if key is None:
+        raise CredentialError(
+            f"watermark {cls.name!r} is keyed and no watermark key was given; create one with "
+            "`aigc-guard keys watermark --out KEYS_DIR` and pass --keys KEYS_DIR (or "
+            "watermark_key= in Python)"
+        )
+    return cls(key)  # type: ignore[call-arg]
+
+
+__all__ = ["WATERMARKS", "build_watermarker", "watermark_names"]

@@ -1,35 +1,40 @@
 """A text watermark made of zero-width characters: honest, simple, and weak.
 
-The 64 payload bits (content id + CRC16) are written as U+200B (0) and U+200C
-(1) between two U+2060 WORD JOINER markers, right after the first word, so the
-text reads and renders the same. Anyone can strip them (a regex, many text
-normalisers, retyping, most LLM rewrites), so a found mark proves the origin of
-an *unmodified* copy only; "not found" proves nothing. For text, the signed
-C2PA sidecar is the stronger evidence; this mark exists so a pasted copy can
-still lead back to its audit row.
+The 80 keyed payload bits (content id + MAC tag under the watermark key, see
+marks.payload) are written as U+200B (0) and U+200C (1) between two U+2060 WORD
+JOINER markers, right after the first word, so the text reads and renders the
+same. The key stops anyone from writing a valid mark, but anyone can strip one (a
+regex, many text normalisers, retyping, most LLM rewrites) or paste it into other
+text, so a found mark proves the origin of an *unmodified* copy only (`verify`
+also compares the text with its row's keyed content hash); "not found" proves
+nothing. For text, the signed C2PA sidecar is the stronger evidence, and the
+green-list watermark (marks.green_list) survives edits for models we run.
 """
 
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from aigc_guard.artifacts import Artifact, ArtifactKind
 from aigc_guard.errors import MarkError
 from aigc_guard.marks import payload as payload_bits
 from aigc_guard.marks.base import Watermarker, WatermarkReading
 
+if TYPE_CHECKING:
+    from aigc_guard.credentials.watermark_key import WatermarkKey
+
 ZERO = "\u200b"  # ZERO WIDTH SPACE
 ONE = "\u200c"  # ZERO WIDTH NON-JOINER
 FRAME = "\u2060"  # WORD JOINER
-_MARK_RE = re.compile(f"{FRAME}([{ZERO}{ONE}]{{{payload_bits.PAYLOAD_BITS}}}){FRAME}")
+_MARK_RE = re.compile(f"{FRAME}([{ZERO}{ONE}]{{{payload_bits.KEYED_BITS}}}){FRAME}")
 _FIRST_WORD_END = re.compile(r"\S+")
 
 
-def encode_mark(content_id: str) -> str:
-    """The invisible string carrying `content_id` (66 zero-width characters)."""
+def encode_mark(content_id: str, key: WatermarkKey) -> str:
+    """The invisible string carrying `content_id` under `key` (82 zero-width characters)."""
     try:
-        bits = payload_bits.encode_bits(content_id)
+        bits = payload_bits.keyed_bits(content_id, key)
     except ValueError as exc:
         raise MarkError(f"text watermark payload: {exc}") from exc
     return FRAME + "".join(ONE if bit else ZERO for bit in bits) + FRAME
@@ -44,12 +49,16 @@ class ZeroWidthTextWatermarker(Watermarker):
     """Zero-width characters after the first word; trivially strippable (see module doc)."""
 
     name: ClassVar[str] = "zero-width"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     kind: ClassVar[ArtifactKind] = ArtifactKind.TEXT
+    keyed: ClassVar[bool] = True
+
+    def __init__(self, key: WatermarkKey) -> None:
+        self.key = key
 
     def apply(self, artifact: Artifact, payload: str) -> Artifact:
         text = self._text_of(artifact)
-        mark = encode_mark(payload)
+        mark = encode_mark(payload, self.key)
         clean = strip_marks(text)
         first_word = _FIRST_WORD_END.search(clean)
         cut = first_word.end() if first_word else len(clean)
@@ -58,9 +67,11 @@ class ZeroWidthTextWatermarker(Watermarker):
     def detect(self, artifact: Artifact) -> WatermarkReading:
         text = self._text_of(artifact)
         candidates = _MARK_RE.findall(text)
-        details = {"version": self.version, "marks_seen": len(candidates)}
+        details = {"version": self.version, "key_id": self.key.key_id,
+                   "marks_seen": len(candidates)}  # fmt: skip
         for group in candidates:
-            content_id = payload_bits.decode_bits([1 if ch == ONE else 0 for ch in group])
+            bits = [1 if ch == ONE else 0 for ch in group]
+            content_id = payload_bits.open_keyed_bits(bits, self.key)
             if content_id is not None:
                 return WatermarkReading(
                     found=True, payload=content_id, method=self.name, details=details
