@@ -368,7 +368,8 @@ class _Values:
         return self.us.numerify("#" * self.rng.randint(9, 14))
 
     def _url(self) -> str:
-        handle = f"{self.first_name}{self.last_name}".lower().encode("ascii", "ignore").decode()
+        handle = f"{self.first_name}{self.last_name}".lower().replace(" ", "")
+        handle = handle.encode("ascii", "ignore").decode()
         site = self.rng.choice(("instagram.com", "linkedin.com/in", "github.com", "x.com"))
         return f"https://www.{site}/{handle or 'me'}"
 
