@@ -278,7 +278,9 @@ class _Values:
 
     # -- labelled ------------------------------------------------------------------------
     def _name(self) -> str:
-        return f"{self.first_name} {self.last_name}" if self.rng.random() < 0.8 else self.fake.name()
+        if self.rng.random() < 0.8:
+            return f"{self.first_name} {self.last_name}"
+        return self.fake.name()
 
     def _other_name(self) -> str:
         return f"{self.fake.first_name()} {self.fake.last_name()}"
@@ -392,7 +394,8 @@ class _Values:
         return self.fake.company()
 
     def _amount(self) -> str:
-        return f"{self.rng.choice('$€£')}{self.rng.randint(5, 99_999):,}.{self.rng.randint(0, 99):02d}"
+        symbol, units = self.rng.choice("$€£"), self.rng.randint(5, 99_999)
+        return f"{symbol}{units:,}.{self.rng.randint(0, 99):02d}"
 
     def _ticket(self) -> str:
         return self.us.bothify(self.rng.choice(("TCK-#####", "INC#######", "CASE-###-###")))
@@ -407,7 +410,10 @@ class _Values:
         return self.us.bothify("SN#########")
 
     def _build(self) -> str:
-        return f"{self.rng.randint(2023, 2026)}{self.rng.randint(1, 12):02d}{self.rng.randint(1, 28):02d}.{self.rng.randint(1, 9)}"
+        r = self.rng
+        return (
+            f"{r.randint(2023, 2026)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}.{r.randint(1, 9)}"
+        )
 
     def _time_only(self) -> str:
         return f"{self.rng.randint(0, 23):02d}:{self.rng.randint(0, 59):02d}"
