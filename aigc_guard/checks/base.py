@@ -106,6 +106,14 @@ class Check(ABC):
         )
 
 
+class PromptScreener(ABC):
+    """A check that also reads the prompt (recorded in the audit row, never stored raw)."""
+
+    @abstractmethod
+    def inspect_prompt(self, prompt: str) -> CheckResult:
+        """What the check finds in `prompt`; JSON-safe, free of the prompt's content."""
+
+
 class Redactor(ABC):
     """A check that can remove what it found."""
 

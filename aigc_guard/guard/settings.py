@@ -74,7 +74,9 @@ def assemble(settings: GuardSettings) -> GuardParts:
     policy = resolve_policy(settings.policy)
     owned: list[Any] = []
     try:
-        suite = CheckSuite(policy, index=settings.index, checks=settings.checks)
+        suite = CheckSuite(
+            policy, index=settings.index, checks=settings.checks, secret=_check_secret(settings)
+        )
         owned.append(suite)
         marker = Marker(policy.marks, _provenance(settings, policy, owned))
         audit = _audit_log(settings, owned)
@@ -125,6 +127,20 @@ def _provenance(settings: GuardSettings, policy: Policy, owned: list[Any]) -> C2
     provenance = C2paProvenance(credentials)
     owned.append(provenance)
     return provenance
+
+
+def _check_secret(settings: GuardSettings) -> bytes | None:
+    """The key checks pseudonymise with (PII's `hash` redaction derives its own from it):
+    the audit hash key as the audit log finds it; None (a key per guard) when an open
+    AuditLog was given without the key."""
+    from aigc_guard.audit import AuditLog
+    from aigc_guard.credentials import load_hash_key
+
+    if settings.hash_key is not None:
+        return settings.hash_key
+    if isinstance(settings.db, AuditLog):
+        return None
+    return load_hash_key(settings.keys)
 
 
 def _audit_log(settings: GuardSettings, owned: list[Any]) -> AuditLog:

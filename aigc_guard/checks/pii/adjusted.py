@@ -7,8 +7,8 @@
 - Checksums that one random number in ten passes (NHS mod 11, ABA routing, NPI):
   Presidio scores a pass 1.0, so every tenth 9- or 10-digit reference number was an
   NHS or routing number. Capped at 0.3: the type's context word (NHS, routing) lifts it.
-- spaCy NER (the small English model): a span with digits is never a PERSON or a
-  LOCATION ("77,960.92", "02/08/2025"); a one-word PERSON that is not a known first
+- spaCy NER (the small English model): a span with more than 8 digits is no DATE_TIME,
+  a span with digits is never a PERSON or a LOCATION ("77,960.92", "02/08/2025"); a one-word PERSON that is not a known first
   name ("Agenda", "Parquet", "Driver") scores 0.3, below any sensible threshold, and
   is found again by the name rules when a title or greeting stands before it; a
   PERSON with a company word (GmbH, SARL, Inc) is a company; a one-word LOCATION that
@@ -87,6 +87,9 @@ class CheckedNerRecognizer(SpacyRecognizer):
     ) -> list[RecognizerResult]:
         kept = []
         for result in super().analyze(text, entities, nlp_artifacts):
+            value = text[result.start : result.end]
+            if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
+                continue  # "4111111111111112", "95-5530827": a number, not a date
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
                 kept.append(result)
         return kept

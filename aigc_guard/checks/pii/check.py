@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import ValidationError
 
 from aigc_guard.artifacts import Artifact, ArtifactKind, CheckResult, Decision, strictest
-from aigc_guard.checks.base import Check, CheckContext, CheckSettings, Redactor, settings_of
+from aigc_guard.checks.base import (
+    Check,
+    CheckContext,
+    CheckSettings,
+    PromptScreener,
+    Redactor,
+    settings_of,
+)
 from aigc_guard.checks.pii.engine import FEATURES, Finding, require_model
 from aigc_guard.checks.pii.redaction import TextRedactor, fill_boxes, pseudonym_key, strip_metadata
 from aigc_guard.checks.pii.settings import PiiSettings
@@ -30,7 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class PiiCheck(Check, Redactor):
+class PiiCheck(Check, Redactor, PromptScreener):
     """Screen an artifact for personal data with the policy's per-type rules.
 
     Build from a policy section (`PiiCheck(settings)`) or from its fields as keywords

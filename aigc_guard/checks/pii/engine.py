@@ -1,6 +1,7 @@
 """The Presidio engine the PII check runs: spaCy NER + Presidio's recognizers + ours.
 
-Built once per check (importing Presidio and loading spaCy take seconds). `analyze`
+Built once per check (importing Presidio and loading spaCy take seconds). With several
+languages, each text is screened in the one whose stop words it uses most. `analyze`
 screens a text of any length in chunks that overlap, never longer than the spaCy
 model's max_length; a finding that touches an inner chunk edge is dropped in that
 chunk because the next chunk sees it whole. `analyze_batch` runs spaCy over many
@@ -15,6 +16,7 @@ checksum results checked, see adjusted.py), resolve (one finding per stretch of 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,7 @@ PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "ES
 TIE_ORDER = ("MEDICAL_RECORD_NUMBER", "US_PASSPORT", "US_DRIVER_LICENSE", "HEALTH_PLAN_NUMBER",
              "US_BANK_NUMBER", "PHONE_NUMBER")  # fmt: skip
 OVERLAP_CHARS = 2_000
+WORDS = re.compile(r"[^\W\d_]+")
 NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
 
 
@@ -88,36 +91,47 @@ class PiiEngine:
         self.overlap = min(OVERLAP_CHARS, self.chunk_chars // 4)
 
     def analyze(self, text: str) -> list[Finding]:
-        """Every finding in `text`, screened in every language of the policy."""
+        """Every finding in `text`; each chunk in the policy's language it is written in."""
         found: list[Finding] = []
-        spans = chunk_spans(text, self.chunk_chars, self.overlap)
-        for language in self.settings.languages:
-            for start, end in spans:
-                results = self._analyze_one(text[start:end], language)
-                found += _shifted(results, start, end, len(text), first=start == 0)
+        for start, end in chunk_spans(text, self.chunk_chars, self.overlap):
+            chunk = text[start:end]
+            results = self._analyze_one(chunk, self.language_of(chunk))
+            found += _shifted(results, start, end, len(text), first=start == 0)
         return self._finish(text, found)
 
     def analyze_batch(self, texts: Sequence[str], *, batch_size: int = 32) -> list[list[Finding]]:
-        """Findings per text; short texts share spaCy batches (BatchAnalyzerEngine)."""
+        """Findings per text; short texts of one language share spaCy batches
+        (Presidio's BatchAnalyzerEngine), long ones are chunked."""
         from presidio_analyzer import BatchAnalyzerEngine
 
-        short = [i for i, text in enumerate(texts) if len(text) <= self.chunk_chars]
         out: list[list[Finding]] = [[] for _ in texts]
+        by_language: dict[str, list[int]] = {}
+        for index, text in enumerate(texts):
+            if len(text) > self.chunk_chars:
+                out[index] = self.analyze(text)
+            else:
+                by_language.setdefault(self.language_of(text), []).append(index)
         batch = BatchAnalyzerEngine(analyzer_engine=self.analyzer)
-        for language in self.settings.languages:
+        for language, indexes in by_language.items():
             results = batch.analyze_iterator(
-                [texts[i] for i in short], language=language, batch_size=batch_size,
+                [texts[i] for i in indexes], language=language, batch_size=batch_size,
                 entities=self.entities, score_threshold=self._floor(),
             )  # fmt: skip
-            for index, result in zip(short, results, strict=True):
-                out[index] += [_finding(r) for r in result]
-        for index, text in enumerate(texts):
-            out[index] = (
-                self.analyze(text)
-                if len(text) > self.chunk_chars
-                else self._finish(text, out[index])
-            )
+            for index, result in zip(indexes, results, strict=True):
+                out[index] = self._finish(texts[index], [_finding(r) for r in result])
         return out
+
+    def language_of(self, text: str) -> str:
+        """The policy language whose stop words are most frequent in `text` (the first
+        language on a tie): spaCy's models read only their own language well."""
+        languages = self.settings.languages
+        if len(languages) == 1:
+            return languages[0]
+        words = WORDS.findall(text[:20_000].lower())
+        counts = [
+            sum(w in self._nlp(lang).Defaults.stop_words for w in words) for lang in languages
+        ]
+        return languages[counts.index(max(counts))]
 
     # -- internals -----------------------------------------------------------------------
     def _nlp(self, language: str) -> Any:

@@ -24,16 +24,36 @@ NO_WORD_AFTER = r"(?![\w@/-]|\.\w)"
 
 
 class CheckedPatternRecognizer(PatternRecognizer):
-    """A PatternRecognizer whose matches must pass `check`; the pattern score is kept."""
+    """A PatternRecognizer whose matches must pass `check`; the pattern score is kept.
 
-    def __init__(self, *, check: Callable[[str], bool] | None, **kwargs: object) -> None:
+    `label` is a prefix a pattern may match for certainty ("MRN 00482913") that is not
+    part of the value: results start after it.
+    """
+
+    def __init__(
+        self,
+        *,
+        check: Callable[[str], bool] | None,
+        label: re.Pattern[str] | None = None,
+        **kwargs: object,
+    ) -> None:
         self._check = check
+        self._label = label
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
     def validate_result(self, pattern_text: str) -> bool | None:
         if self._check is None:
             return None
         return None if self._check(pattern_text) else False
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list:  # type: ignore[override]
+        results = super().analyze(text, entities, nlp_artifacts)
+        if self._label is not None:
+            for result in results:
+                label = self._label.match(text, result.start, result.end)
+                if label and label.end() < result.end:
+                    result.start = label.end()
+        return results
 
 
 def _recognizer(
@@ -45,9 +65,11 @@ def _recognizer(
     check: Callable[[str], bool] | None = None,
     flags: int = CASE_SENSITIVE,
     name: str | None = None,
+    label: str | None = None,
 ) -> PatternRecognizer:
     return CheckedPatternRecognizer(
         check=check,
+        label=re.compile(label) if label else None,
         supported_entity=entity,
         supported_language=language,
         name=name or f"aigc_guard:{entity.lower()}",
@@ -146,7 +168,7 @@ def mrn_recognizer(language: str) -> PatternRecognizer:
             (NO_WORD_BEFORE + r"[A-Z]{0,2}\d{6,10}" + NO_WORD_AFTER, 0.05),
             (NO_WORD_BEFORE + r"\d{2,3}-\d{3}-\d{3,4}" + NO_WORD_AFTER, 0.05),
         ],
-        context=MRN_CONTEXT,
+        context=MRN_CONTEXT, label=r"MRN[-:#\s]{0,3}",
     )  # fmt: skip
 
 
