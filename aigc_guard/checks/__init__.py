@@ -1,7 +1,7 @@
 """Checks run on every output: memorization (near-duplicates of training data) and PII.
 
-base.py holds the interface (`Check`, `CheckSettings`, `Redactor`, `PromptScreener`), registry.py the
-name -> check registry (entry point group `aigc_guard.checks`), suite.py the runner
+base.py holds the interface (`Check`, `CheckSettings`, `Redactor`, `PromptScreener`),
+registry.py the name -> check registry (entry point group `aigc_guard.checks`), suite.py the runner
 that builds a policy's checks, verdict.py the rule that turns results into one
 decision; each check lives in its own module.
 """

@@ -8,8 +8,9 @@
   Presidio scores a pass 1.0, so every tenth 9- or 10-digit reference number was an
   NHS or routing number. Capped at 0.3: the type's context word (NHS, routing) lifts it.
 - spaCy NER (the small English model): a span with more than 8 digits is no DATE_TIME,
-  a span with digits is never a PERSON or a LOCATION ("77,960.92", "02/08/2025"); a one-word PERSON that is not a known first
-  name ("Agenda", "Parquet", "Driver") scores 0.3, below any sensible threshold, and
+  a span with digits is never a PERSON or a LOCATION ("77,960.92", "02/08/2025"); a
+  one-word PERSON that is not a known first name ("Agenda", "Parquet", "Driver")
+  scores 0.3, below any sensible threshold, and
   is found again by the name rules when a title or greeting stands before it; a
   PERSON with a company word (GmbH, SARL, Inc) is a company; a one-word LOCATION that
   is a known first name and no known place ("thanks Fausto", "Zoltan: hi") is a PERSON.
