@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from aigc_guard.checks.pii.checksums import (
@@ -63,7 +65,7 @@ def test_chunks_cover_a_10_mb_text_within_the_model_limit() -> None:
     spans = chunk_spans(text, size, overlap)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert all(end - start <= size for start, end in spans)
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spans):
         assert end - start >= overlap  # consecutive windows share the overlap
     assert len(spans) == 11
 

@@ -15,6 +15,8 @@ checksum results checked, see adjusted.py), resolve (one finding per stretch of 
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -219,8 +221,23 @@ def _shifted(
     return out
 
 
+class _NoPresidioDebug(logging.Filter):
+    """Drops Presidio's DEBUG records: they print the words around every finding
+    ("Context list is: maria keller ..."), which would put personal data in logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO
+
+
+def _keep_text_out_of_logs() -> None:
+    presidio = logging.getLogger("presidio-analyzer")
+    if not any(isinstance(f, _NoPresidioDebug) for f in presidio.filters):
+        presidio.addFilter(_NoPresidioDebug())
+
+
 def _build_analyzer(settings: PiiSettings, features: frozenset[str]) -> AnalyzerEngine:
     """Presidio with an explicit spaCy engine (its default downloads en_core_web_lg)."""
+    _keep_text_out_of_logs()
     # tldextract reads this when imported (by Presidio): no public-suffix-list download.
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -287,13 +304,18 @@ def _lean_engine_class() -> type:
         never the parse, and the parser is a third of the model's time."""
 
         def load(self) -> None:
-            import spacy
-
-            self.nlp = {
-                m["lang_code"]: spacy.load(m["model_name"], exclude=["parser"]) for m in self.models
-            }
+            self.nlp = {m["lang_code"]: _spacy_pipeline(m["model_name"]) for m in self.models}
 
     return LeanSpacyEngine
+
+
+@functools.lru_cache(maxsize=4)
+def _spacy_pipeline(model: str) -> Any:
+    """One loaded spaCy pipeline per model and process, shared by every engine: Presidio
+    only reads from it, and loading takes seconds."""
+    import spacy
+
+    return spacy.load(model, exclude=["parser"])
 
 
 def _LeanSpacyEngine(**kwargs: Any) -> Any:
