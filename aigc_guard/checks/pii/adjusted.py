@@ -32,8 +32,9 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
-from aigc_guard.checks.pii.names import GREETING
+from aigc_guard.checks.pii.names import COMPANY_AFTER, GREETING
 from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_shape
+from aigc_guard.checks.pii.textual import line_start
 
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
@@ -42,10 +43,7 @@ COMPANY_WORDS = frozenset({
     "inc", "llc", "ltd", "plc", "gmbh", "gbr", "ag", "kg", "kgaa", "sa", "sas", "sarl",
     "srl", "spa", "sl", "bv", "nv", "oy", "ab", "co", "corp", "group",
 })  # fmt: skip
-COMPANY_AFTER = re.compile(
-    r"^[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|SAS"
-    r"|S\.?A\.?R\.?L|SARL|S\.?r\.?l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b\.?"
-)
+
 CHECKSUM_CAP = 0.3
 
 
@@ -70,7 +68,8 @@ class CheckedPhoneRecognizer(PhoneRecognizer):
         kept = []
         for result in super().analyze(text, entities, nlp_artifacts):
             value = text[result.start : result.end]
-            if GLUED_BEFORE.search(text[: result.start]) or GLUED_AFTER.search(text[result.end :]):
+            before = text[result.start - 1] if result.start else " "
+            if GLUED_BEFORE.search(before) or GLUED_AFTER.search(text[result.end : result.end + 2]):
                 continue
             if not phone_shape(value):
                 continue
@@ -102,16 +101,14 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
     if any(char.isdigit() for char in value) or not any(char.isalpha() for char in value):
         return False
     words = value.replace(".", "").lower().split()
-    if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text[result.end :]):
+    if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text, result.end):
         return False
     if result.entity_type == "PERSON" and len(words) == 1 and not is_first_name(words[0]):
         result.score = min(result.score, 0.3)
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
-        line_start = text.rfind("\n", 0, result.start) + 1
-        speaker = (
-            text[result.end : result.end + 1] == ":" and not text[line_start : result.start].strip()
-        )
-        greeted = GREETING.search(text[max(line_start, result.start - 24) : result.start])
+        line = line_start(text, result.start)
+        speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
+        greeted = GREETING.search(text[max(line, result.start - 24) : result.start])
         if speaker or greeted or value.lower() not in place_names():
             result.entity_type = "PERSON"
     return True

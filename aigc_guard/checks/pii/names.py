@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import COMMON_WORDS, first_names, is_first_name, major_places
-from aigc_guard.checks.pii.textual import Hit, TextRecognizer, token_at
+from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start, token_at
 
 UPPER = "A-ZÀ-ÖØ-Þ"
 LOWER = "a-zß-öø-ÿ"
@@ -40,8 +40,8 @@ LABELLED = re.compile(
     rf"[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
 )
 COMPANY_AFTER = re.compile(
-    r"^[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|SAS|SARL|S\.A\.R\.L|Srl"
-    r"|S\.r\.l|SpA|S\.L|SL|BV|B\.V|NV|N\.V|Oy|AB|Co|Corp)\b"
+    r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|SAS|S\.?A\.?R\.?L|Srl"
+    r"|S\.r\.l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b"
 )
 GREETING = re.compile(
     r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|ok|okay|sorry|welcome|congrats"
@@ -92,7 +92,7 @@ def _titled(text: str) -> Iterator[Hit]:
 def _labelled(text: str) -> Iterator[Hit]:
     for match in LABELLED.finditer(text):
         end = _name_end(text, match.start("name"), match.end("name"))
-        if end > match.start("name") and not COMPANY_AFTER.match(text[end:]):
+        if end > match.start("name") and not COMPANY_AFTER.match(text, end):
             yield ("PERSON", match.start("name"), end, 0.6)
 
 
@@ -133,7 +133,7 @@ def _in_run(text: str, run: re.Match[str], names: frozenset[str], doc: Any) -> I
             taken = taken[:-1]
         start = run.start() + word.start()
         end = run.start() + (taken[-1].end() if taken else word.end())
-        if COMPANY_AFTER.match(text[end:]):
+        if COMPANY_AFTER.match(text, end):
             return  # "Johann GmbH", "Royal & Co"
         if taken:
             yield ("PERSON", start, end, 0.8)
@@ -146,15 +146,15 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     """A capitalised word alone: a name after a greeting or as a chat speaker (0.6, known
     first name or not); a known first name inside a sentence or tagged PROPN (0.45)."""
     word = text[start:end]
-    line_start = text.rfind("\n", 0, start) + 1
-    before = text[max(line_start, start - 24) : start]
-    speaker = text[end : end + 1] == ":" and not text[line_start:start].strip()
+    line = line_start(text, start)
+    before = text[max(line, start - 24) : start]
+    speaker = text[end : end + 1] == ":" and not text[line:start].strip()
     if (GREETING.search(before) or (speaker and known)) and word.lower() not in COMMON_WORDS:
         yield ("PERSON", start, end, 0.6 if known or not speaker else 0.5)
         return
     if not known or word.lower() in major_places():
         return  # Florence, Austin, Paris: as often the place as the name
-    inside_sentence = bool(re.search(r"[\w,;]\s*$", text[line_start:start]))
+    inside_sentence = bool(re.search(r"[\w,;]\s*$", text[line:start]))
     token = token_at(doc, start)
     if inside_sentence or (token is not None and token.pos_ == "PROPN"):
         yield ("PERSON", start, end, 0.45)

@@ -55,6 +55,14 @@ class TextRecognizer(EntityRecognizer):
         return results
 
 
+def line_start(text: str, position: int, *, reach: int = 200) -> int:
+    """Where the line holding `position` starts, looking back at most `reach` characters
+    (rules read the start of a line; a 10 MB text without newlines stays linear)."""
+    floor = max(0, position - reach)
+    found = text.rfind("\n", floor, position)
+    return found + 1 if found >= 0 else floor
+
+
 def token_at(doc: Any, offset: int) -> Any:
     """The spaCy token that starts at character `offset`, or None."""
     if doc is None:
@@ -63,4 +71,4 @@ def token_at(doc: Any, offset: int) -> Any:
     return span[0] if span is not None and len(span) else None
 
 
-__all__ = ["Hit", "TextRecognizer", "token_at"]
+__all__ = ["Hit", "TextRecognizer", "line_start", "token_at"]
