@@ -111,3 +111,19 @@ def test_policy_loading_imports_no_presidio() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_non_utf8_text_is_refused_by_name_and_the_batch_goes_on(tmp_path: Path) -> None:
+    policy = tmp_path / "pii-only.yaml"
+    policy.write_text(yaml.safe_dump({"id": "pii-only", "version": 1,
+                                      "checks": {"memorization": {"enabled": False}}}))  # fmt: skip
+    bad, good = tmp_path / "latin1.txt", tmp_path / "clean.txt"
+    bad.write_bytes("Café Müller, 12 rue de la Paix".encode("latin-1"))
+    good.write_text("Nothing personal in here.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["inspect", str(bad), str(good), "--policy", str(policy), "--json"]
+    )
+    assert result.exit_code == 1
+    first, second = (line for line in result.stdout.splitlines() if line.strip())
+    assert "latin1.txt" in first and "not UTF-8" in first
+    assert '"decision": "allow"' in second
