@@ -19,7 +19,7 @@ from aigc_guard.errors import DependencyError
 # Given names that are far more often ordinary words in running text: kept out of the
 # gazetteer (the NER model still finds them as names in context).
 COMMON_WORDS = frozenset({
-    "a", "an", "and", "are", "art", "as", "at", "august", "bill", "bliss", "bob", "can",
+    "a", "an", "and", "are", "art", "as", "at", "august", "autumn", "bill", "bliss", "bob", "can",
     "case", "chance", "chase", "christian", "cliff", "dawn", "day", "dean", "do", "doctor",
     "don", "dusty", "earl", "easter", "eve", "faith", "fern", "forest", "frank", "gene",
     "gift", "glad", "golden", "grace", "grant", "guy", "happy", "hazel", "heath", "honey",
