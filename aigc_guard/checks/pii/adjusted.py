@@ -7,13 +7,14 @@
 - Checksums that one random number in ten passes (NHS mod 11, ABA routing, NPI):
   Presidio scores a pass 1.0, so every tenth 9- or 10-digit reference number was an
   NHS or routing number. Capped at 0.3: the type's context word (NHS, routing) lifts it.
-- spaCy NER (the small English model): a span with more than 8 digits is no DATE_TIME,
-  a span with digits is never a PERSON or a LOCATION ("77,960.92", "02/08/2025"); a
-  one-word PERSON that is not a known first name ("Agenda", "Parquet", "Driver")
-  scores 0.3, below any sensible threshold, and
-  is found again by the name rules when a title or greeting stands before it; a
-  PERSON with a company word (GmbH, SARL, Inc) is a company; a one-word LOCATION that
-  is a known first name and no known place ("thanks Fausto", "Zoltan: hi") is a PERSON.
+- spaCy NER (the small English model): a span with more than 8 digits is no DATE_TIME;
+  a span with digits ("77,960.92", "02/08/2025"), without a capital ("new mobile"), of
+  short capitals ("SKU TY"), in camel case ("ThinkPad") or with a company word (GmbH,
+  Inc) is no PERSON or LOCATION; a one-word LOCATION that is a known first name and no
+  known place ("thanks Fausto", "Zoltan: hi") is a PERSON; a one-word PERSON that is
+  not a known first name ("Agenda", "Driver") and a one-word LOCATION that no gazetteer
+  knows ("Changelog") score 0.3, below any sensible threshold (the name and place
+  rules find them again after a title, a greeting or "lives in").
 - Context words: Presidio looks for them among the five preceding non-stop-words, and
   spaCy counts "call" as a stop word, so "call us at 0385106751" had no context.
   Here the four preceding words count, stop words included (numbers and punctuation
@@ -45,6 +46,10 @@ COMPANY_WORDS = frozenset({
 })  # fmt: skip
 
 CHECKSUM_CAP = 0.3
+# A capital after three lower-case letters is a product's camel case ("ThinkPad"), not a
+# name's ("McDonald", "MacArthur", "DiCaprio", "LeBlanc").
+PRODUCT_WORD = re.compile(r"[a-z]{3}[A-Z]")
+SHORT_CAPS = re.compile(r"[A-Z]{1,3}\.?")
 
 
 def phone_formatted(value: str) -> bool:
@@ -96,21 +101,25 @@ class CheckedNerRecognizer(SpacyRecognizer):
 
 
 def _plausible(text: str, result: RecognizerResult) -> bool:
-    """Drop impossible spans, demote a lone unknown word, relabel a first name as PERSON."""
+    """Drop impossible spans, relabel a first name as PERSON, demote a lone unknown word."""
     value = text[result.start : result.end]
-    if any(char.isdigit() for char in value) or not any(char.isalpha() for char in value):
+    if any(char.isdigit() for char in value) or not any(char.isupper() for char in value):
+        return False
+    if PRODUCT_WORD.search(value) or all(SHORT_CAPS.fullmatch(w) for w in value.split()):
         return False
     words = value.replace(".", "").lower().split()
     if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text, result.end):
         return False
-    if result.entity_type == "PERSON" and len(words) == 1 and not is_first_name(words[0]):
-        result.score = min(result.score, 0.3)
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
         line = line_start(text, result.start)
         speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
         greeted = GREETING.search(text[max(line, result.start - 24) : result.start])
         if speaker or greeted or value.lower() not in place_names():
             result.entity_type = "PERSON"
+    if len(words) == 1:
+        known = is_first_name(words[0]) if result.entity_type == "PERSON" else None
+        if known is False or (known is None and value.lower() not in place_names()):
+            result.score = min(result.score, 0.3)
     return True
 
 
@@ -124,7 +133,7 @@ class StopWordContextEnhancer(LemmaContextAwareEnhancer):
     def _add_n_words_backward(
         self, index: int, n_words: int, lemmas: list[str], keywords: list[str]
     ) -> list[str]:
-        words = [lemma for lemma in lemmas if any(char.isalpha() for char in lemma)]
+        words = [lemma.lower() for lemma in lemmas if any(char.isalpha() for char in lemma)]
         return super()._add_n_words_backward(index, n_words, lemmas, words)
 
 

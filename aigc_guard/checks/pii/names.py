@@ -113,33 +113,41 @@ def _caps_names(text: str, names: frozenset[str]) -> Iterator[Hit]:
 
 
 def _in_run(text: str, run: re.Match[str], names: frozenset[str], doc: Any) -> Iterator[Hit]:
-    """In a run of capitalised words, a first name and the surname words after it."""
+    """In a run of capitalised words, a first name and the surname words after it; with no
+    first name, a word right after a greeting ("Hi Tonino")."""
     words = list(re.finditer(rf"{WORD}|{PARTICLE}", run.group()))
-    if len(words) == 1 and not _first_name(words[0].group(), names):
-        start = run.start() + words[0].start()
-        yield from _lone_word(text, start, start + len(words[0].group()), doc, known=False)
-        return
     for index, word in enumerate(words):
-        if not _first_name(word.group(), names):
-            continue
-        rest = words[index + 1 : index + 4]
-        taken = []
-        for following in rest:
-            if following.group().lower().rstrip(".") in STOP_WORDS:
-                taken = []  # "Elizabeth Trace", "Morgan Stanley Bank": not a person here
-                break
-            taken.append(following)
-        if taken and taken[-1].group().lower() in _PARTICLES:
-            taken = taken[:-1]
+        if _first_name(word.group(), names):
+            after = run.start() + word.start()
+            greeted = GREETING.search(text[max(0, after - 24) : after])
+            if index == 0 or index + 1 < len(words) or greeted:  # not "Raspberry Pi"
+                yield from _from_first_name(text, run.start(), words[index:], doc)
+            return
+    for word in words:
         start = run.start() + word.start()
-        end = run.start() + (taken[-1].end() if taken else word.end())
-        if COMPANY_AFTER.match(text, end):
-            return  # "Johann GmbH", "Royal & Co"
-        if taken:
-            yield ("PERSON", start, end, 0.8)
-        elif len(words) == 1:
-            yield from _lone_word(text, start, end, doc, known=is_first_name(word.group()))
-        return
+        if len(words) == 1 or GREETING.search(text[max(0, start - 24) : start]):
+            yield from _lone_word(text, start, start + len(word.group()), doc, known=False)
+            return
+
+
+def _from_first_name(text: str, offset: int, words: list[re.Match[str]], doc: Any) -> Iterator[Hit]:
+    """`words[0]` is a first name: it and up to three surname words after it."""
+    taken = []
+    for following in words[1:4]:
+        if following.group().lower().rstrip(".") in STOP_WORDS:
+            taken = []  # "Elizabeth Trace", "Morgan Stanley Bank": not a person here
+            break
+        taken.append(following)
+    if taken and taken[-1].group().lower() in _PARTICLES:
+        taken = taken[:-1]
+    start = offset + words[0].start()
+    end = offset + (taken[-1].end() if taken else words[0].end())
+    if COMPANY_AFTER.match(text, end):
+        return  # "Johann GmbH", "Royal & Co"
+    if taken:
+        yield ("PERSON", start, end, 0.8)
+    else:
+        yield from _lone_word(text, start, end, doc, known=True)
 
 
 def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Iterator[Hit]:

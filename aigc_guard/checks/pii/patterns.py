@@ -19,7 +19,7 @@ from aigc_guard.checks.pii.checksums import VALIDATIONS, fr_nir, luhn, vin
 from aigc_guard.checks.pii.settings import CustomRecognizer
 
 CASE_SENSITIVE = re.DOTALL | re.MULTILINE
-NO_WORD_BEFORE = r"(?<![\w@/.:-])"
+NO_WORD_BEFORE = r"(?<![\w@/.:+-])"
 NO_WORD_AFTER = r"(?![\w@/-]|\.\w)"
 
 
@@ -136,7 +136,7 @@ def phone_recognizer(language: str) -> PatternRecognizer:
     """Phone-shaped numbers that libphonenumber rejects (an unassigned area code is still a
     phone number in a letter): formatted ones score 0.45, bare digit runs need context."""
     formatted = (
-        r"(?:(?:\+|00)\d{1,3}|\(\d{1,5}\))[ .\-\u00a0]?[\d(][\d ()./\-\u00a0]{5,18}\d"
+        r"(?:(?:\+|00)\d{1,3}|\(\d{1,5}\))[ .\-\u00a0]?[\d(][\d ()./\-\u00a0]{3,18}\d"
         r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
     )
     grouped = r"\d{2,5}(?:[ .\-]\d{2,5}){2,4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
