@@ -43,12 +43,21 @@ COMPANY_AFTER = re.compile(
     r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|SAS|S\.?A\.?R\.?L|Srl"
     r"|S\.r\.l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b"
 )
+# Words after which a known first name is a person ("ask Anna", "with Anna")...
 GREETING = re.compile(
     r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|ok|okay|sorry|welcome|congrats"
     r"|morning|evening|it's|it is|this is|i'm|i am|name is|called|ask|tell|with|from|for"
     r"|bonjour|salut|merci|cher|chère|hallo|liebe|lieber)[ \t,]+)$",
     re.IGNORECASE,
 )
+# ...and the salutations after which even an unknown word is ("Hi Tonino", not "with
+# ThinkPad").
+SALUTATION = re.compile(
+    r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|welcome|congrats|bonjour|salut"
+    r"|merci|cher|chère|hallo|liebe|lieber)[ \t,]+)$",
+    re.IGNORECASE,
+)
+CAMEL_CASE = re.compile(r"[a-z]{3}[A-Z]")  # ThinkPad, PlayStation; not McDonald, DiCaprio
 # Capitalised words that end a name: what follows a name in an address or a company.
 STOP_WORDS = frozenset({
     "street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "boulevard",
@@ -125,7 +134,7 @@ def _in_run(text: str, run: re.Match[str], names: frozenset[str], doc: Any) -> I
             return
     for word in words:
         start = run.start() + word.start()
-        if len(words) == 1 or GREETING.search(text[max(0, start - 24) : start]):
+        if len(words) == 1 or SALUTATION.search(text[max(0, start - 24) : start]):
             yield from _lone_word(text, start, start + len(word.group()), doc, known=False)
             return
 
@@ -157,8 +166,11 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     line = line_start(text, start)
     before = text[max(line, start - 24) : start]
     speaker = text[end : end + 1] == ":" and not text[line:start].strip()
-    if (GREETING.search(before) or (speaker and known)) and word.lower() not in COMMON_WORDS:
-        yield ("PERSON", start, end, 0.6 if known or not speaker else 0.5)
+    greeting = GREETING if known else SALUTATION
+    if CAMEL_CASE.search(word) or word.lower() in COMMON_WORDS:
+        return
+    if greeting.search(before) or (speaker and known):
+        yield ("PERSON", start, end, 0.6)
         return
     if not known or word.lower() in major_places():
         return  # Florence, Austin, Paris: as often the place as the name
