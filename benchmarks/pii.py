@@ -1,183 +1,252 @@
-"""PII check: precision and recall per entity type on Faker documents with known values.
+"""PII check: per-type precision, recall and F1 on a labelled Faker corpus, an ablation of
+what we add to Presidio, the share of clean documents flagged, and throughput.
 
-Run: .venv/bin/python benchmarks/pii.py [--docs 300]
-Each document mixes inserted values (known positions) with distractors (dates,
-order numbers, amounts, companies, addresses). A finding counts when it
-overlaps a value of the same type. Prints markdown tables; ~30-60 s on 2 cores.
+Run: .venv/bin/python benchmarks/pii.py [--split held-out|tuning] [--docs 1280]
+     [--no-ablation] [--throughput-docs 300] [--long-mb 1]
+
+The corpus (benchmarks/pii_corpus.py) is built from templates written before the
+recognizers; the held-out split (32 templates, 25% of them clean documents with
+look-alikes) was never used to tune them and is what the README quotes. A finding
+counts only under its right type and when it overlaps the labelled value; findings
+whose type the default policy allows (DATE_TIME, NRP) are not counted. Prints
+markdown tables; about 10 minutes on 2 busy cores with the ablation.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from faker import Faker
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aigc_guard.artifacts import Artifact, CheckResult
+from pii_corpus import HELD_OUT, TUNING, Document, build_corpus
+
+from aigc_guard.artifacts import Artifact
 from aigc_guard.checks.pii import PiiCheck
+from aigc_guard.checks.pii.engine import FEATURES, Finding
+from aigc_guard.policy import load_policy
 
-AREA_CODES = ("212", "213", "303", "312", "404", "415", "512", "617", "702", "206")
-TEMPLATES = {
-    "PERSON": [
-        "{v} called yesterday about the invoice.",
-        "Dear {v}, thanks for your order.",
-        "The report was reviewed by {v} and approved.",
-        "Please forward this to {v} before Friday.",
-    ],
-    "EMAIL_ADDRESS": ["Write to {v} for details.", "Contact: {v}", "Her address is {v}."],
-    "PHONE_NUMBER": ["Call me on my phone at {v}.", "Reach the desk at {v} tomorrow."],
-    "US_SSN": ["Your SSN {v} is on file.", "Social security number: {v}."],
-    "CREDIT_CARD": ["Card {v} was charged.", "Paid with {v} last week."],
-    "IBAN_CODE": ["Transfer the refund to IBAN {v}.", "Account {v} is closed."],
-    "IP_ADDRESS": ["A login from {v} was blocked.", "Server {v} is down again."],
-}
-DISTRACTORS = [
-    "Order {order} ships on {date}.",
-    "{company} raised prices by {pct}% this quarter.",
-    "The total was ${amount} including tax.",
-    "Meeting room 4B is booked until {time}.",
-    "The office moved to {address}.",
+RECALL_TARGETS = {
+    **dict.fromkeys(("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE",
+                     "IP_ADDRESS", "MEDICAL_RECORD_NUMBER"), 0.97),
+    **dict.fromkeys(("PERSON", "LOCATION", "ADDRESS", "DATE_OF_BIRTH"), 0.90),
+}  # fmt: skip
+# Cumulative additions, from Presidio as a new user runs it (spaCy + its recognizers +
+# its context enhancement) to the whole check.
+ABLATION = [
+    ("Presidio (spaCy sm + its recognizers + context)", {"context"}),
+    ("+ our patterns (shapes, addresses, dates of birth)", {"context", "patterns"}),
+    ("+ checksums on our patterns", {"context", "patterns", "checksums"}),
+    ("+ gazetteers (first names, places)", {"context", "patterns", "checksums", "gazetteers"}),
+    (
+        "+ corrections of Presidio's results",
+        {"context", "patterns", "checksums", "gazetteers", "corrections"},
+    ),
+    ("+ overlap resolution = the check", set(FEATURES)),
+    ("the check without context enhancement", set(FEATURES) - {"context"}),
 ]
 
 
-@dataclass(frozen=True)
-class Truth:
-    kind: str
-    start: int
-    end: int
-    variant: str
+@dataclass
+class Counts:
+    """Per type: findings that hit a value of their type, all findings, values found, values."""
 
+    hits: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    found: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    covered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    values: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    clean_flagged: int = 0
+    clean: int = 0
 
-def _value(fake: Faker, kind: str) -> tuple[str, str]:
-    """A fake value of `kind` and its variant name (phones: valid vs Faker's own)."""
-    if kind == "PERSON":
-        return f"{fake.first_name()} {fake.last_name()}", ""
-    if kind == "EMAIL_ADDRESS":
-        return fake.email(), ""
-    if kind == "PHONE_NUMBER":
-        if fake.boolean():
-            return fake.phone_number(), "faker phone_number()"
-        area = fake.random_element(AREA_CODES)
-        return f"({area}) {fake.random_int(201, 989)}-{fake.random_int(1000, 9999)}", "real area"
-    if kind == "US_SSN":
-        return fake.ssn(), ""
-    if kind == "CREDIT_CARD":
-        return fake.credit_card_number(), ""
-    if kind == "IBAN_CODE":
-        return fake.iban(), ""
-    return fake.ipv4_public(), ""
-
-
-def _document(fake: Faker) -> tuple[str, list[Truth]]:
-    parts: list[str] = []
-    truths: list[Truth] = []
-    offset = 0
-    kinds = [kind for kind in TEMPLATES if fake.random.random() < 0.5] or ["PERSON"]
-    sentences: list[tuple[str, str | None, str, str]] = [
-        (fake.random_element(TEMPLATES[kind]), kind, *_value(fake, kind)) for kind in kinds
-    ]
-    for template in fake.random_elements(DISTRACTORS, length=2, unique=True):
-        filled = template.format(
-            order=fake.bothify("##-####"),
-            date=fake.date(),
-            company=fake.company(),
-            pct=fake.random_int(2, 30),
-            amount=f"{fake.random_int(10, 9999)}.{fake.random_int(10, 99)}",
-            time=fake.time("%H:%M"),
-            address=fake.street_address(),
-        )
-        sentences.append((filled, None, "", ""))
-    fake.random.shuffle(sentences)
-    for template, kind, value, variant in sentences:
-        if kind is None:
-            sentence = template
-        else:
-            head = template.index("{v}")
-            sentence = template.replace("{v}", value)
-            start = offset + head
-            truths.append(Truth(kind, start, start + len(value), variant))
-        parts.append(sentence)
-        offset += len(sentence) + 1
-    return " ".join(parts), truths
-
-
-def _score(docs: list[tuple[str, list[Truth]]], results: list[CheckResult]) -> dict[str, list[int]]:
-    """Per type (and phone variant): [true findings, all findings, values found, values]."""
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for (_, truths), result in zip(docs, results, strict=True):
-        found = result.details["entities"]
-        for entity in found:
-            hit = any(
-                t.kind == entity["type"] and t.start < entity["end"] and entity["start"] < t.end
-                for t in truths
+    def add(self, doc: Document, findings: Sequence[Finding]) -> None:
+        for f in findings:
+            self.found[f.type] += 1
+            self.hits[f.type] += any(
+                s.kind == f.type and s.start < f.end and f.start < s.end for s in doc.spans
             )
-            counts[entity["type"]][0] += hit
-            counts[entity["type"]][1] += 1
-        for truth in truths:
-            covered = any(
-                e["type"] == truth.kind and e["start"] < truth.end and truth.start < e["end"]
-                for e in found
+        for s in doc.spans:
+            self.values[s.kind] += 1
+            self.covered[s.kind] += any(
+                f.type == s.kind and f.start < s.end and s.start < f.end for f in findings
             )
-            for key in {truth.kind, f"{truth.kind} ({truth.variant})" if truth.variant else ""}:
-                if key:
-                    counts[key][2] += covered
-                    counts[key][3] += 1
+        if doc.clean:
+            self.clean += 1
+            self.clean_flagged += bool(findings)
+
+    def overall(self) -> tuple[float, float, float]:
+        return _prf(sum(self.hits.values()), sum(self.found.values()),
+                    sum(self.covered.values()), sum(self.values.values()))  # fmt: skip
+
+
+def _prf(hits: int, found: int, covered: int, values: int) -> tuple[float, float, float]:
+    precision = hits / found if found else 1.0
+    recall = covered / values if values else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def _acting(check: PiiCheck, findings: Sequence[Finding]) -> list[Finding]:
+    """Findings whose type the policy acts on (not `allow`)."""
+    return [f for f in findings if check.settings.rule(f.type).action != "allow"]
+
+
+def score(check: PiiCheck, docs: Sequence[Document]) -> Counts:
+    counts = Counts()
+    batches = check.engine().analyze_batch([d.text for d in docs], batch_size=64)
+    for doc, findings in zip(docs, batches, strict=True):
+        counts.add(doc, _acting(check, findings))
     return counts
 
 
-def _print_table(counts: dict[str, list[int]], threshold: float) -> None:
-    print(f"## PII findings at score threshold {threshold}\n")
-    print("| entity | precision | recall | values |\n|---|---|---|---|")
-    for kind in sorted(counts):
-        true, found, hit, total = counts[kind]
-        precision = f"{true / found:.1%}" if found else "n/a"
-        recall = f"{hit / total:.1%}" if total else "n/a"
-        print(f"| {kind} | {precision} | {recall} | {total} |")
+def print_types(counts: Counts) -> None:
+    print("| entity | precision | recall | F1 | values | target recall |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for kind in sorted(set(counts.values) | set(counts.found)):
+        p, r, f = _prf(counts.hits[kind], counts.found[kind], counts.covered[kind],
+                       counts.values[kind])  # fmt: skip
+        target = RECALL_TARGETS.get(kind)
+        mark = (
+            ""
+            if target is None
+            else (f"{target:.2f} ok" if r >= target else f"{target:.2f} MISSED")
+        )
+        recall = f"{r:.3f}" if counts.values[kind] else "-"
+        print(f"| {kind} | {p:.3f} | {recall} | {f:.3f} | {counts.values[kind]} | {mark} |")
+    p, r, f = counts.overall()
+    total = sum(counts.values.values())
+    print(f"| **all** | **{p:.3f}** | **{r:.3f}** | **{f:.3f}** | {total} | F1 0.93 |")
+    share = counts.clean_flagged / counts.clean if counts.clean else 0.0
+    flagged = f"{counts.clean_flagged} / {counts.clean} = {share:.1%}"
+    print(f"\nclean documents flagged: {flagged} (target <= 5%)\n")
+
+
+def ablation(settings: object, docs: Sequence[Document]) -> None:
+    print("## Ablation: what each addition to Presidio brings\n")
+    columns = "precision | recall | F1 | clean flagged | PERSON r | LOC r | ADDR r | PHONE r"
+    print(f"| configuration | {columns} |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, features in ABLATION:
+        check = PiiCheck(settings, features=features)  # type: ignore[arg-type]
+        counts = score(check, docs)
+        p, r, f = counts.overall()
+        share = counts.clean_flagged / max(counts.clean, 1)
+        per = [counts.covered[k] / max(counts.values[k], 1)
+               for k in ("PERSON", "LOCATION", "ADDRESS", "PHONE_NUMBER")]  # fmt: skip
+        print(f"| {label} | {p:.3f} | {r:.3f} | {f:.3f} | {share:.1%} | "
+              + " | ".join(f"{x:.2f}" for x in per) + " |")  # fmt: skip
+        check.close()
     print()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs", type=int, default=300)
-    args = parser.parse_args()
-    fake = Faker("en_US")
-    fake.seed_instance(12345)
-    docs = [_document(fake) for _ in range(args.docs)]
-    check = PiiCheck()  # the defaults: threshold 0.5, the policy's entity list
+def throughput(check: PiiCheck, texts: Sequence[str]) -> None:
+    """The check against Presidio called directly with the same engine, interleaved three
+    times (the best of each) so that a busy neighbour slows both alike."""
+    from presidio_analyzer import BatchAnalyzerEngine
+
+    engine = check.engine()
+    analyzer = engine.analyzer
+    entities, floor = engine.entities, min(engine.thresholds.values())
+
+    def presidio_one() -> None:
+        for text in texts:
+            analyzer.analyze(text=text, language="en", entities=entities, score_threshold=floor)
+
+    def check_one() -> None:
+        for text in texts:
+            check.inspect(Artifact.from_text(text))
+
+    def presidio_batch() -> None:
+        BatchAnalyzerEngine(analyzer).analyze_iterator(
+            list(texts), language="en", batch_size=64, entities=entities, score_threshold=floor
+        )
+
+    def check_batch() -> None:
+        check.inspect_texts(list(texts), batch_size=64)
+
+    runs: dict[str, list[float]] = defaultdict(list)
+    for _ in range(3):
+        modes = {"presidio_one": presidio_one, "check_one": check_one,
+                 "presidio_batch": presidio_batch, "check_batch": check_batch}  # fmt: skip
+        for name, run in modes.items():
+            runs[name].append(_seconds(run))
+    best = {name: min(times) for name, times in runs.items()}
+    chars = sum(len(t) for t in texts) / len(texts)
+    print(
+        f"## Throughput ({len(texts)} documents of {chars:.0f} characters on average; best of 3)\n"
+    )
+    print("| mode | Presidio directly (docs/s) | the PII check (docs/s) | check overhead |")
+    print("|---|---:|---:|---:|")
+    for mode in ("one", "batch"):
+        direct, ours = best[f"presidio_{mode}"], best[f"check_{mode}"]
+        label = "one at a time" if mode == "one" else "batched (BatchAnalyzerEngine, 64)"
+        print(
+            f"| {label} | {len(texts) / direct:.1f} | {len(texts) / ours:.1f} | "
+            f"{(ours - direct) / direct:+.1%} |"
+        )
+    print()
+
+
+def long_document(check: PiiCheck, megabytes: float) -> None:
+    """One long text with a value planted on every chunk boundary region."""
+    unit = "Nothing personal here, only filler text about the weather and the trains. "
+    text = unit * int(megabytes * 1_000_000 / len(unit))
+    planted = "Write to jane.roe@example.org today. "
+    size = check.engine().chunk_chars
+    positions = list(range(size - 20, len(text) - 100, size))
+    for position in reversed(positions):
+        text = text[:position] + planted + text[position:]
     started = time.perf_counter()
-    check.prepare()
-    load_s = time.perf_counter() - started
-    started = time.perf_counter()
-    results = [check.inspect(Artifact.from_text(text)) for text, _ in docs]
+    result = check.inspect(Artifact.from_text(text))
     seconds = time.perf_counter() - started
-    lenient = PiiCheck(score_threshold=0.4)
-    lenient_results = [lenient.inspect(Artifact.from_text(text)) for text, _ in docs]
-    chars = sum(len(text) for text, _ in docs) / len(docs)
-    print(f"## PII check throughput ({len(docs)} documents, {chars:.0f} characters on average)\n")
-    print("| figure | value |\n|---|---|")
-    print(f"| engine load incl. Presidio import and spaCy model (s) | {load_s:.2f} |")
-    print(f"| documents per second (one process) | {len(docs) / seconds:.1f} |\n")
-    _print_table(_score(docs, lenient_results), 0.4)
-    _print_table(_score(docs, results), 0.5)
-    _leaks(docs, results, check)
+    emails = sum(1 for e in result.details["entities"] if e["type"] == "EMAIL_ADDRESS")
+    print(f"## Long document\n\n{len(text):,} characters in {seconds:.1f} s "
+          f"({len(text) / seconds / 1000:.0f} k chars/s); {emails} of {len(positions)} e-mail "
+          f"addresses planted across chunk boundaries found\n")  # fmt: skip
 
 
-def _leaks(
-    docs: list[tuple[str, list[Truth]]], results: list[CheckResult], check: PiiCheck
-) -> None:
-    """How many inserted values survive redaction at the default threshold 0.5."""
-    leaked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for (text, truths), result in zip(docs, results, strict=True):
-        redacted = check.redact(Artifact.from_text(text), result).text or ""
-        for truth in truths:
-            leaked[truth.kind][0] += text[truth.start : truth.end] in redacted
-            leaked[truth.kind][1] += 1
-    print("## Values left in the text after redaction (threshold 0.5)\n")
-    print("| entity | left | values |\n|---|---|---|")
-    for kind in sorted(leaked):
-        print(f"| {kind} | {leaked[kind][0]} | {leaked[kind][1]} |")
+def _seconds(run: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--split", choices=("held-out", "tuning"), default="held-out")
+    parser.add_argument("--docs", type=int, default=1280)
+    parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--throughput-docs", type=int, default=300)
+    parser.add_argument("--long-mb", type=float, default=1.0)
+    args = parser.parse_args()
+    templates = HELD_OUT if args.split == "held-out" else TUNING
+    docs = build_corpus(templates, args.docs, seed=20261203 if args.split == "held-out" else 7)
+    settings = load_policy("default").checks.get("pii")
+    print(f"# PII benchmark: {args.split} split, {len(docs)} documents from {len(templates)} "
+          f"templates, {sum(d.clean for d in docs)} clean; load {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores\n")  # fmt: skip
+    started = time.perf_counter()
+    check = PiiCheck(settings)  # type: ignore[arg-type]
+    check.prepare()
+    print(
+        f"engine load (Presidio import, spaCy, gazetteers): {time.perf_counter() - started:.1f} s\n"
+    )
+    print("## Per type: the default policy\n")
+    print_types(score(check, docs))
+    if args.throughput_docs:
+        throughput(check, [d.text for d in docs[: args.throughput_docs]])
+    if args.long_mb:
+        long_document(check, args.long_mb)
+    if not args.no_ablation:
+        ablation(settings, docs)
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

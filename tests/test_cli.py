@@ -57,7 +57,8 @@ def test_inspect_json_shape(index_dir: Path, inputs: dict[str, Path]) -> None:
     assert memorization["distance"] <= memorization["threshold"]
     assert memorization["nearest_id"] == "mnist5k/train/0007"
     assert fresh["checks"]["memorization"]["nearest_id"].startswith("mnist5k/train/")
-    assert fresh["checks"]["pii"]["skipped"] is True
+    assert fresh["checks"]["pii"]["passed"] is True  # its metadata was screened: nothing
+    assert fresh["checks"]["pii"]["entities"] == []
     assert note["decision"] == "redact"
     [entity] = note["checks"]["pii"]["entities"]
     assert entity["type"] == "EMAIL_ADDRESS"

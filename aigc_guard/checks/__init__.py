@@ -1,7 +1,7 @@
 """Checks run on every output: memorization (near-duplicates of training data) and PII.
 
-base.py holds the interface (`Check`, `CheckSettings`, `Redactor`), registry.py the
-name -> check registry (entry point group `aigc_guard.checks`), suite.py the runner
+base.py holds the interface (`Check`, `CheckSettings`, `Redactor`, `PromptScreener`),
+registry.py the name -> check registry (entry point group `aigc_guard.checks`), suite.py the runner
 that builds a policy's checks, verdict.py the rule that turns results into one
 decision; each check lives in its own module.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aigc_guard.checks.base import Check, CheckContext, CheckSettings, Redactor
+from aigc_guard.checks.base import Check, CheckContext, CheckSettings, PromptScreener, Redactor
 from aigc_guard.lazy import lazy_exports
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ __all__ = [
     "CheckSettings",
     "CheckSuite",
     "InspectResult",
+    "PromptScreener",
     "Redactor",
     "Verdict",
     "decide",

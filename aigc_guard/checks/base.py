@@ -48,11 +48,13 @@ class CheckContext:
     """What a check may need besides its settings, given by whoever builds the suite.
 
     `indexes` maps an artifact kind ("image", "text") to its fingerprint index (or
-    the index folder).
+    the index folder). `secret` is a key for checks that pseudonymise (PII's `hash`
+    redaction); the guard passes its audit hash key, each check derives its own key.
     """
 
     policy_id: str = "<none>"
     indexes: Mapping[str, FingerprintIndex | Any] = field(default_factory=dict)
+    secret: bytes | None = field(default=None, repr=False)
 
 
 class Check(ABC):
@@ -102,6 +104,14 @@ class Check(ABC):
         return CheckResult(
             check=self.name, version=self.version, passed=True, skipped=True, reason=reason
         )
+
+
+class PromptScreener(ABC):
+    """A check that also reads the prompt (recorded in the audit row, never stored raw)."""
+
+    @abstractmethod
+    def inspect_prompt(self, prompt: str) -> CheckResult:
+        """What the check finds in `prompt`; JSON-safe, free of the prompt's content."""
 
 
 class Redactor(ABC):

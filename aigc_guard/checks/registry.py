@@ -24,7 +24,7 @@ CHECKS: Registry[type[Check]] = Registry(
     group=CHECKS_GROUP,
     builtins={
         "memorization": "aigc_guard.checks.memorization:MemorizationCheck",
-        "pii": "aigc_guard.checks.pii:PiiCheck",
+        "pii": "aigc_guard.checks.pii.check:PiiCheck",
     },
     validate=subclass_validator("check", Check, _has_settings_model),
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.artifacts import Artifact, CheckResult, Decision
-from aigc_guard.checks.base import Check, CheckContext, Redactor
+from aigc_guard.checks.base import Check, CheckContext, PromptScreener, Redactor
 from aigc_guard.checks.verdict import decide
 from aigc_guard.errors import PluginError
 
@@ -39,7 +39,8 @@ class CheckSuite:
     """Owns the checks of one policy; `close()` is idempotent.
 
     `checks` (instances) replaces the checks the policy would build: pipelines can
-    then run with exactly the checks a test or an application chooses.
+    then run with exactly the checks a test or an application chooses. `secret` keys
+    the checks that pseudonymise (the guard passes its audit hash key).
     """
 
     def __init__(
@@ -48,12 +49,13 @@ class CheckSuite:
         *,
         index: Any = None,
         checks: Sequence[Check] | None = None,
+        secret: bytes | None = None,
     ) -> None:
         self.policy = policy
         self.checks = (
             _checked_instances(checks)
             if checks is not None
-            else build_checks(policy, indexes=_as_indexes(index))
+            else build_checks(policy, indexes=_as_indexes(index), secret=secret)
         )
 
     def run(self, artifact: Artifact) -> dict[str, CheckResult]:
@@ -64,6 +66,14 @@ class CheckSuite:
         results = self.run(artifact)
         verdict = decide(results.values(), can_regenerate=False)
         return InspectResult(decision=verdict.decision, checks=results, reasons=verdict.reasons)
+
+    def inspect_prompt(self, prompt: str) -> dict[str, CheckResult]:
+        """What the checks that read prompts find in one (PII: types and positions)."""
+        return {
+            check.name: check.inspect_prompt(prompt)
+            for check in self.checks
+            if isinstance(check, PromptScreener)
+        }
 
     def redact(self, artifact: Artifact, results: Mapping[str, CheckResult]) -> Artifact:
         """Let every failed check that can repair its findings do so."""
@@ -102,11 +112,13 @@ def _as_indexes(index: Any) -> dict[str, Any]:
     return {str(getattr(index, "kind", "image")): index}
 
 
-def build_checks(policy: Policy, *, indexes: Mapping[str, Any] | None = None) -> list[Check]:
+def build_checks(
+    policy: Policy, *, indexes: Mapping[str, Any] | None = None, secret: bytes | None = None
+) -> list[Check]:
     """Instantiate every check the policy enables, through the check registry."""
     from aigc_guard.checks.registry import CHECKS
 
-    context = CheckContext(policy_id=policy.id, indexes=dict(indexes or {}))
+    context = CheckContext(policy_id=policy.id, indexes=dict(indexes or {}), secret=secret)
     checks: list[Check] = []
     for name, settings in policy.checks.enabled():
         check = CHECKS.get(name).from_settings(settings, context)

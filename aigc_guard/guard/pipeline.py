@@ -130,7 +130,11 @@ class Guard:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, got {n!r}")
         adapter = as_generator(generator, **generator_options)
-        request = _Request(prompt=prompt, context=_provenance_context(adapter, self.policy))
+        request = _Request(
+            prompt=prompt,
+            context=_provenance_context(adapter, self.policy),
+            prompt_checks=self._screen_prompt(prompt),
+        )
         max_attempts = self.policy.generation.max_attempts
         results: dict[int, GuardResult] = {}
         pending = list(range(n))
@@ -169,6 +173,12 @@ class Guard:
         return result
 
     # -- pipeline -----------------------------------------------------------------------
+    def _screen_prompt(self, prompt: str | None) -> dict[str, Any]:
+        """What the checks find in the prompt, for the audit rows (types, never values)."""
+        if not prompt:
+            return {}
+        return {name: r.to_dict() for name, r in self.suite.inspect_prompt(prompt).items()}
+
     def _draw(
         self,
         adapter: GeneratorAdapter,
@@ -234,6 +244,8 @@ class Guard:
         artifact = marked.artifact if marked is not None else outcome.candidate
         data = marked.data if marked is not None else outcome.candidate.to_bytes()
         extra: dict[str, Any] = {"reasons": list(outcome.verdict.reasons)}
+        if outcome.request.prompt_checks:
+            extra["prompt_checks"] = outcome.request.prompt_checks
         if outcome.request.context.model_revision:
             extra["model_revision"] = outcome.request.context.model_revision
         return self._record(
@@ -265,6 +277,7 @@ class _Request:
     prompt: str | None
     context: ProvenanceContext
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    prompt_checks: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

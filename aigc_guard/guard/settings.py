@@ -94,7 +94,9 @@ def assemble(settings: GuardSettings) -> GuardParts:
     owned: list[Any] = []
     notices: list[str] = []
     try:
-        suite = CheckSuite(policy, index=settings.index, checks=settings.checks)
+        suite = CheckSuite(
+            policy, index=settings.index, checks=settings.checks, secret=_check_secret(settings)
+        )
         owned.append(suite)
         provenance = _provenance(settings, policy, owned, notices)
         marker = Marker(policy.marks, provenance, watermark_key=_watermark_key(settings, policy))
@@ -186,6 +188,20 @@ def _provenance(
     provenance = C2paProvenance(credentials)
     owned.append(provenance)
     return provenance
+
+
+def _check_secret(settings: GuardSettings) -> bytes | None:
+    """The key checks pseudonymise with (PII's `hash` redaction derives its own from it):
+    the audit hash key as the audit log finds it; None (a key per guard) when an open
+    AuditLog was given without the key."""
+    from aigc_guard.audit import AuditLog
+    from aigc_guard.credentials import load_hash_key
+
+    if settings.hash_key is not None:
+        return settings.hash_key
+    if isinstance(settings.db, AuditLog):
+        return None
+    return load_hash_key(settings.keys)
 
 
 def _audit_log(settings: GuardSettings, owned: list[Any]) -> AuditLog:

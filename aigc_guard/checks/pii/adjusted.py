@@ -1,0 +1,162 @@
+"""Presidio's own recognizers with corrections for what they get wrong on real text.
+
+- Phone numbers: libphonenumber (leniency "possible") accepts a digit run inside an
+  order number ("ORD-4411-19230"), a build number ("20230414.5") or an ISO date.
+  Matches glued to letters, dashes or decimals, and dates, are dropped; a bare digit
+  run without any phone formatting scores 0.2, so it needs a context word.
+- Checksums that one random number in ten passes (NHS mod 11, ABA routing, NPI):
+  Presidio scores a pass 1.0, so every tenth 9- or 10-digit reference number was an
+  NHS or routing number. Capped at 0.3: the type's context word (NHS, routing) lifts it.
+- spaCy NER (the small English model): a span with more than 8 digits is no DATE_TIME;
+  a span with digits ("77,960.92", "02/08/2025"), without a capital ("new mobile"), of
+  short capitals ("SKU TY"), in camel case ("ThinkPad") or with a company word (GmbH,
+  Inc) is no PERSON or LOCATION; a one-word LOCATION that is a known first name and no
+  known place ("thanks Fausto", "Zoltan: hi") is a PERSON; a one-word PERSON that is
+  not a known first name ("Agenda", "Driver") and a one-word LOCATION that no gazetteer
+  knows ("Changelog") score 0.3, below any sensible threshold (the name and place
+  rules find them again after a title, a greeting or "lives in").
+- Context words: Presidio looks for them among the five preceding non-stop-words, and
+  spaCy counts "call" as a stop word, so "call us at 0385106751" had no context.
+  Here the four preceding words count, stop words included (numbers and punctuation
+  excluded), matched whole: in Presidio's substring mode "us" (a passport context
+  word) matched "must".
+Imports Presidio: load only when an engine is built.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
+
+from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
+from aigc_guard.checks.pii.names import COMPANY_AFTER, GREETING
+from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_shape
+from aigc_guard.checks.pii.textual import line_start
+
+GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
+GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
+SEPARATORS = re.compile(r"[ .\-]")
+COMPANY_WORDS = frozenset({
+    "inc", "llc", "ltd", "plc", "gmbh", "gbr", "ag", "kg", "kgaa", "sa", "sas", "sarl",
+    "srl", "spa", "sl", "bv", "nv", "oy", "ab", "co", "corp", "group",
+})  # fmt: skip
+
+CHECKSUM_CAP = 0.3
+# A capital after three lower-case letters is a product's camel case ("ThinkPad"), not a
+# name's ("McDonald", "MacArthur", "DiCaprio", "LeBlanc").
+PRODUCT_WORD = re.compile(r"[a-z]{3}[A-Z]")
+SHORT_CAPS = re.compile(r"[A-Z]{1,3}\.?")
+
+
+def phone_formatted(value: str) -> bool:
+    """Written as phone numbers are: +country, (area), two separators, or a leading 0
+    trunk prefix with one ("030 1234567"); "65-4099045" is a reference number."""
+    separators = SEPARATORS.findall(value)
+    if value[:1] in "+(" or len(separators) >= 2:
+        return True
+    return value.startswith("0") and separators == [" "]
+
+
+class CheckedPhoneRecognizer(PhoneRecognizer):
+    """libphonenumber matches that stand alone as phone numbers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(context=list(PHONE_CONTEXT), **kwargs)
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        kept = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            value = text[result.start : result.end]
+            before = text[result.start - 1] if result.start else " "
+            if GLUED_BEFORE.search(before) or GLUED_AFTER.search(text[result.end : result.end + 2]):
+                continue
+            if not phone_shape(value):
+                continue
+            if not phone_formatted(value):
+                result.score = min(result.score, 0.2)
+            kept.append(result)
+        return kept
+
+
+class CheckedNerRecognizer(SpacyRecognizer):
+    """spaCy's PERSON and LOCATION spans, minus the small model's usual mistakes."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        kept = []
+        for result in super().analyze(text, entities, nlp_artifacts):
+            value = text[result.start : result.end]
+            if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
+                continue  # "4111111111111112", "95-5530827": a number, not a date
+            if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
+                kept.append(result)
+        return kept
+
+
+def _plausible(text: str, result: RecognizerResult) -> bool:
+    """Drop impossible spans, relabel a first name as PERSON, demote a lone unknown word."""
+    value = text[result.start : result.end]
+    if any(char.isdigit() for char in value) or not any(char.isupper() for char in value):
+        return False
+    if PRODUCT_WORD.search(value) or all(SHORT_CAPS.fullmatch(w) for w in value.split()):
+        return False
+    words = value.replace(".", "").lower().split()
+    if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text, result.end):
+        return False
+    if result.entity_type == "LOCATION" and is_first_name(words[0]):
+        line = line_start(text, result.start)
+        speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
+        greeted = GREETING.search(text[max(line, result.start - 24) : result.start])
+        if speaker or greeted or value.lower() not in place_names():
+            result.entity_type = "PERSON"
+    if len(words) == 1:
+        known = is_first_name(words[0]) if result.entity_type == "PERSON" else None
+        if known is False or (known is None and value.lower() not in place_names()):
+            result.score = min(result.score, 0.3)
+    return True
+
+
+class StopWordContextEnhancer(LemmaContextAwareEnhancer):
+    """Presidio's context enhancement over every preceding word, stop words included."""
+
+    def __init__(self) -> None:
+        super().__init__(context_similarity_factor=0.35, min_score_with_context_similarity=0.4,
+                         context_prefix_count=3, context_matching_mode="whole_word")  # fmt: skip
+
+    def _add_n_words_backward(
+        self, index: int, n_words: int, lemmas: list[str], keywords: list[str]
+    ) -> list[str]:
+        words = [lemma.lower() for lemma in lemmas if any(char.isalpha() for char in lemma)]
+        return super()._add_n_words_backward(index, n_words, lemmas, words)
+
+
+def capped(recognizer: EntityRecognizer, cap: float = CHECKSUM_CAP) -> EntityRecognizer:
+    """`recognizer` with its scores capped at `cap` (before context enhancement)."""
+    analyze = recognizer.analyze
+
+    def capped_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        results = analyze(text, entities, nlp_artifacts)
+        for result in results:
+            result.score = min(result.score, cap)
+        return results
+
+    recognizer.analyze = capped_analyze  # type: ignore[method-assign]
+    return recognizer
+
+
+__all__ = [
+    "CheckedNerRecognizer",
+    "CheckedPhoneRecognizer",
+    "StopWordContextEnhancer",
+    "capped",
+    "phone_formatted",
+]

@@ -1,0 +1,203 @@
+"""People's names the small spaCy model misses: gazetteer first names, titles, greetings.
+
+Rules, in order of confidence:
+- a title (Mr, Dr, Frau, Mme, ...) followed by capitalised words: 0.85;
+- a known first name followed by one to three capitalised words (particles such as
+  von, van, de allowed): 0.8; in capitals ("DOE JANE") when one word is a first name: 0.7;
+- two or three capitalised words after a form label or salutation (Patient:, Name:,
+  Employee:, Dear): 0.6, known first name or not;
+- a known first name alone after a greeting (Dear, Hi, Thanks) or as a chat speaker
+  ("Anna: ..."): 0.6; capitalised inside a sentence, or tagged PROPN by spaCy: 0.45.
+A run followed by a street type or a company suffix is left to other rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from aigc_guard.checks.pii.gazetteers import COMMON_WORDS, first_names, is_first_name, major_places
+from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start, token_at
+
+UPPER = "A-ZÀ-ÖØ-Þ"
+LOWER = "a-zß-öø-ÿ"
+WORD = rf"(?<![\w])[{UPPER}][{LOWER}'’]+(?:[{UPPER}][{LOWER}]+)?(?:-[{UPPER}][{LOWER}'’]+)*(?![\w])"
+CAPS_WORD = rf"[{UPPER}][{UPPER}'’]+(?:-[{UPPER}][{UPPER}'’]+)*"
+PARTICLE = r"(?:von|van|de|der|den|di|da|del|della|dos|du|le|la|ten|ter|zu|af|bin|ibn)"
+TITLES = (
+    r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\.ra"
+    r"|Dott|Dott\.ssa|Ing|Dhr|Mevr|Monsieur|Madame|Mister|Doctor|Professor)"
+)
+RUN = re.compile(rf"{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD})*")
+CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:[ \t]+{CAPS_WORD})+\b")
+TITLED = re.compile(
+    rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{0,3}})"
+)
+LABELLED = re.compile(
+    rf"\b(?:Patient|Name|Employee|Applicant|Passenger|Candidate|Customer|Client|Driver"
+    rf"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name)"
+    rf"[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+)
+COMPANY_AFTER = re.compile(
+    r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|SAS|S\.?A\.?R\.?L|Srl"
+    r"|S\.r\.l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b"
+)
+# Words after which a known first name is a person ("ask Anna", "with Anna")...
+GREETING = re.compile(
+    r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|ok|okay|sorry|welcome|congrats"
+    r"|morning|evening|it's|it is|this is|i'm|i am|name is|called|ask|tell|with|from|for"
+    r"|bonjour|salut|merci|cher|chère|hallo|liebe|lieber)[ \t,]+)$",
+    re.IGNORECASE,
+)
+# ...and the salutations after which even an unknown word is ("Hi Tonino", not "with
+# ThinkPad").
+SALUTATION = re.compile(
+    r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|welcome|congrats|bonjour|salut"
+    r"|merci|cher|chère|hallo|liebe|lieber)[ \t,]+)$",
+    re.IGNORECASE,
+)
+CAMEL_CASE = re.compile(r"[a-z]{3}[A-Z]")  # ThinkPad, PlayStation; not McDonald, DiCaprio
+# Capitalised words that end a name: what follows a name in an address or a company.
+STOP_WORDS = frozenset({
+    "street", "st", "road", "rd", "avenue", "ave", "lane", "ln", "drive", "dr", "boulevard",
+    "blvd", "court", "ct", "place", "pl", "square", "way", "terrace", "trace", "union",
+    "crossing", "hollow", "mews", "close", "gardens", "crescent", "grove", "park",
+    "parkway", "row", "walk", "hill", "highway", "inc", "llc", "ltd", "plc", "gmbh", "ag",
+    "sa", "sarl", "srl", "bv", "nv", "co", "corp", "company", "group", "bank", "hospital",
+    "clinic", "university", "school", "college", "foundation", "institute", "center",
+    "centre", "and", "und", "et",
+})  # fmt: skip
+# Words in capitals around a name that are not part of it ("NOTICE TO DOE JANE").
+CAPS_STOP_WORDS = frozenset({
+    "to", "the", "and", "of", "for", "from", "re", "notice", "dear", "attn", "subject",
+    "urgent", "important", "patient", "name", "passenger", "customer", "client", "mr",
+    "mrs", "ms", "dr", "miss", "prof", "sir", "madam", "per", "via", "by", "at", "in", "on",
+})  # fmt: skip
+
+
+class NameRecognizer(TextRecognizer):
+    """PERSON from first-name gazetteer rules (see the module docstring)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(entities=["PERSON"], name="aigc_guard:names", language=language)
+
+    def find(self, text: str, doc: Any) -> Iterable[Hit]:
+        names = first_names()
+        yield from _titled(text)
+        yield from _labelled(text)
+        yield from _caps_names(text, names)
+        for run in RUN.finditer(text):
+            yield from _in_run(text, run, names, doc)
+
+
+def _titled(text: str) -> Iterator[Hit]:
+    for match in TITLED.finditer(text):
+        end = _name_end(text, match.start("name"), match.end("name"))
+        if end > match.start("name"):
+            yield ("PERSON", match.start("name"), end, 0.85)
+
+
+def _labelled(text: str) -> Iterator[Hit]:
+    for match in LABELLED.finditer(text):
+        end = _name_end(text, match.start("name"), match.end("name"))
+        if end > match.start("name") and not COMPANY_AFTER.match(text, end):
+            yield ("PERSON", match.start("name"), end, 0.6)
+
+
+def _caps_names(text: str, names: frozenset[str]) -> Iterator[Hit]:
+    """DOE JANE or JANE DOE: a first name in capitals and its capitalised neighbours."""
+    for match in CAPS_RUN.finditer(text):
+        words = list(re.finditer(r"\S+", match.group()))
+        keep = [w.group().lower() not in CAPS_STOP_WORDS for w in words]
+        for index, word in enumerate(words):
+            if keep[index] and _first_name(word.group(), names):
+                low = index - 1 if index > 0 and keep[index - 1] else index
+                high = index + 1 if index + 1 < len(words) and keep[index + 1] else index
+                if low == high:
+                    continue
+                yield ("PERSON", match.start() + words[low].start(),
+                       match.start() + words[high].end(), 0.7)  # fmt: skip
+                break
+
+
+def _in_run(text: str, run: re.Match[str], names: frozenset[str], doc: Any) -> Iterator[Hit]:
+    """In a run of capitalised words, a first name and the surname words after it; with no
+    first name, a word right after a greeting ("Hi Tonino")."""
+    words = list(re.finditer(rf"{WORD}|{PARTICLE}", run.group()))
+    for index, word in enumerate(words):
+        if _first_name(word.group(), names):
+            after = run.start() + word.start()
+            greeted = GREETING.search(text[max(0, after - 24) : after])
+            if index == 0 or index + 1 < len(words) or greeted:  # not "Raspberry Pi"
+                yield from _from_first_name(text, run.start(), words[index:], doc)
+            return
+    for word in words:
+        start = run.start() + word.start()
+        if len(words) == 1 or SALUTATION.search(text[max(0, start - 24) : start]):
+            yield from _lone_word(text, start, start + len(word.group()), doc, known=False)
+            return
+
+
+def _from_first_name(text: str, offset: int, words: list[re.Match[str]], doc: Any) -> Iterator[Hit]:
+    """`words[0]` is a first name: it and up to three surname words after it."""
+    taken: list[re.Match[str]] = []
+    for following in words[1:4]:
+        if following.group().lower().rstrip(".") in STOP_WORDS:
+            taken = []  # "Elizabeth Trace", "Morgan Stanley Bank": not a person here
+            break
+        taken.append(following)
+    if taken and taken[-1].group().lower() in _PARTICLES:
+        taken = taken[:-1]
+    start = offset + words[0].start()
+    end = offset + (taken[-1].end() if taken else words[0].end())
+    if COMPANY_AFTER.match(text, end):
+        return  # "Johann GmbH", "Royal & Co"
+    if taken:
+        yield ("PERSON", start, end, 0.8)
+    else:
+        yield from _lone_word(text, start, end, doc, known=True)
+
+
+def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Iterator[Hit]:
+    """A capitalised word alone: a name after a greeting or as a chat speaker (0.6, known
+    first name or not); a known first name inside a sentence or tagged PROPN (0.45)."""
+    word = text[start:end]
+    line = line_start(text, start)
+    before = text[max(line, start - 24) : start]
+    speaker = text[end : end + 1] == ":" and not text[line:start].strip()
+    greeting = GREETING if known else SALUTATION
+    if CAMEL_CASE.search(word) or word.lower() in COMMON_WORDS:
+        return
+    if greeting.search(before) or (speaker and known):
+        yield ("PERSON", start, end, 0.6)
+        return
+    if not known or word.lower() in major_places():
+        return  # Florence, Austin, Paris: as often the place as the name
+    inside_sentence = bool(re.search(r"[\w,;]\s*$", text[line:start]))
+    token = token_at(doc, start)
+    if inside_sentence or (token is not None and token.pos_ == "PROPN"):
+        yield ("PERSON", start, end, 0.45)
+
+
+_PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
+
+
+def _first_name(word: str, names: frozenset[str]) -> bool:
+    return any(is_first_name(part) for part in word.split("-"))
+
+
+def _name_end(text: str, start: int, end: int) -> int:
+    """Where the name in text[start:end] ends: before its first stop word or trailing
+    particle ("Dr Smith Hospital" -> "Smith")."""
+    last = start
+    for part in re.finditer(r"\S+", text[start:end]):
+        word = part.group()
+        if word.lower().rstrip(".") in STOP_WORDS:
+            break
+        if word not in _PARTICLES:
+            last = start + part.end()
+    return last
+
+
+__all__ = ["NameRecognizer"]

@@ -1,0 +1,185 @@
+"""Postal addresses and places: street patterns, postcodes, a city gazetteer.
+
+ADDRESS: a street line (house number and a street type, in US/UK, German or French
+form), extended over what follows it on the same line: city, state and ZIP code,
+postcode and city, country. The street types are the postal services' own lists
+(USPS Publication 28 suffixes, Royal Mail thoroughfares, German and French street
+words).
+
+LOCATION: any capitalised run right after a phrase that names a place (lives in,
+moved to, near, born in): 0.9; a run found in the GeoNames gazetteer, or shaped like
+a place name (Port ..., ...ville, ...burgh), right after a place word (in, from, to,
+at): 0.6; in the gazetteer without such a word: 0.35, which only counts if the
+policy lowers the threshold. spaCy's GPE/LOC tags add to this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from aigc_guard.checks.pii.gazetteers import place_names
+from aigc_guard.checks.pii.textual import Hit, TextRecognizer
+
+STREET_TYPES_EN = (
+    "Alley|Annex|Arcade|Avenue|Ave|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch"
+    "|Bridge|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape|Causeway|Centers?|Circles?|Cir|Cliffs?"
+    "|Club|Commons?|Corners?|Course|Courts?|Ct|Coves?|Creek|Crescent|Crest|Crossing"
+    "|Crossroad|Curve|Dale|Dam|Divide|Drives?|Dr|Estates?|Expressway|Extensions?|Falls?"
+    "|Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|Fort|Freeway|Gardens?|Gateway"
+    "|Glens?|Greens?|Groves?|Harbors?|Haven|Heights|Highway|Hwy|Hills?|Hollow|Inlet"
+    "|Islands?|Isle|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Ln|Lights?|Loaf"
+    "|Locks?|Lodge|Loop|Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount"
+    "|Mountains?|Neck|Orchard|Oval|Overpass|Parks?|Parkways?|Pass|Passage|Path|Pike"
+    "|Pines?|Place|Pl|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?"
+    "|Rest|Ridges?|River|Roads?|Rd|Route|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?"
+    "|Spurs?|Squares?|Sq|Station|Stravenue|Stream|Streets?|St|Summit|Terrace|Ter"
+    "|Throughway|Trace|Track|Trafficway|Trail|Trailer|Tunnel|Turnpike|Underpass|Unions?"
+    "|Valleys?|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Wall|Ways?|Wells?|Close|Rise"
+    "|Wharf|Yard|Parade|Vale|Gate|Wynd|End|Bank|Circus|Embankment|Grange|Quay|Broadway|Via"
+)
+STREET_TYPES_DE = (
+    "straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad"
+    "|stieg|markt|hof|graben|kamp|tor|brücke|bogen|hain|garten|winkel|zeile|anger|berg"
+)
+STREET_TYPES_FR = (
+    "rue|avenue|av\\.|boulevard|bd|chemin|place|impasse|allée|route|quai|cours|passage"
+    "|square|voie|rond-point|faubourg|villa|hameau|sentier|lieu-dit|résidence|esplanade"
+)
+NAME_WORD = r"[A-ZÀ-Þ][\wÀ-ÿ'’.-]*"
+HOUSE = r"\d{1,6}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
+SECONDARY = (
+    r"(?:,?[ \t]+(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Room|Fl\.?|Floor|#)[ \t]*\w{1,6})"
+)
+
+_DE_PREFIX = r"(?:(?:Am|An der|Auf dem|Im|In der|Zum|Zur)[ \t]+)"
+STREET_LINES = [
+    # 12 Baker Street, Apt. 3 / 1914 Landry Union Suite 5
+    re.compile(
+        rf"(?<![\w-]){HOUSE}[ \t]+(?:{NAME_WORD}[ \t]+){{1,3}}(?:{STREET_TYPES_EN})\b\.?"
+        rf"{SECONDARY}?"
+    ),
+    # Flat 5, Smith Road (UK secondary first, no house number)
+    re.compile(
+        rf"\b(?:Flat|Studio|Apartment|Unit)[ \t]+\d{{1,4}}[A-Za-z]?,?[ \t]+(?:{HOUSE}[ \t]+)?"
+        rf"(?:{NAME_WORD}[ \t]+){{1,3}}(?:{STREET_TYPES_EN})\b\.?"
+    ),
+    # Stahrweg 8-2 / Ilse-Schmidt-Straße 12a / Am Markt 5
+    re.compile(
+        rf"\b{_DE_PREFIX}?[A-ZÄÖÜ][\wäöüß.-]*?(?i:{STREET_TYPES_DE})[ \t]+\d{{1,4}}[a-z]?"
+        rf"(?:[ \t]?[-/][ \t]?\d{{1,4}}[a-z]?)?(?![\w])"
+    ),
+    re.compile(rf"\b{_DE_PREFIX}{NAME_WORD}[ \t]+\d{{1,4}}[a-z]?\b"),
+    # 12, rue de la Paix / 3 bis avenue Foch
+    re.compile(
+        rf"(?<![\w-])\d{{1,4}}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:{STREET_TYPES_FR})[ \t]+"
+        rf"[^\n,;:()]{{2,40}}",
+        re.IGNORECASE,
+    ),
+]
+# Street lines without a house number count only when a postcode and city follow.
+STREET_LINES_WITH_TAIL = [
+    re.compile(rf"(?<![\w-])(?:{STREET_TYPES_FR})[ \t]+[^\n,;:()]{{2,40}}", re.IGNORECASE),
+    re.compile(rf"(?<![\w-])(?:{NAME_WORD}[ \t]+){{1,3}}(?:{STREET_TYPES_EN})\b"),
+]
+UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
+CITY_WORD = r"(?:St\.|Ste\.|Mt\.|[A-ZÀ-Þ][\wÀ-ÿ'’-]*)"
+CITY = (
+    rf"{CITY_WORD}(?:[ \t-](?:{CITY_WORD}|(?:sur|sous|lès|les|la|le|der|de|am|an|im|upon|on)\b))*"
+)
+TAILS = [
+    re.compile(rf",?[ \t]+{CITY},?[ \t]+[A-Z]{{2}}[ \t]+\d{{5}}(?:-\d{{4}})?\b"),  # US
+    re.compile(rf",?[ \t]+(?:{CITY},?[ \t]+)?{UK_POSTCODE}\b"),  # UK
+    re.compile(
+        rf",?[ \t]+(?:[A-Z]{{1,2}}-)?\d{{5}}[ \t]+{CITY}(?:[ \t]+Cedex(?:[ \t]+\d{{1,2}})?)?"
+    ),  # DE, FR
+]
+COUNTRY_TAIL = re.compile(
+    r",?[ \t]+(?:USA|U\.S\.A\.|United States|UK|United Kingdom|Germany|Deutschland|France)\b"
+)
+
+# Phrases after which a capitalised run is a place even when no list knows it.
+STRONG_PLACE_WORDS = re.compile(
+    r"\b(?:lives in|living in|live in|moved to|moving to|move to|based in|born in|located in"
+    r"|resides in|residing in|relocated to|near|town of|city of|village of|habite à|vit à"
+    r"|wohnt in|wohnhaft in)[ \t]+$",
+    re.IGNORECASE,
+)
+PLACE_WORDS = re.compile(
+    r"\b(?:in|from|near|to|at|around|outside|visiting|visit|moved to|moving to|lives in"
+    r"|living in|based in|born in|city of|town of|à|de|vers|près de|nach|aus|bei)[ \t]+$",
+    re.IGNORECASE,
+)
+PLACE_RUN = re.compile(
+    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:[ \t]+(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
+)
+PLACE_SHAPE = re.compile(
+    r"^(?:(?:North|South|East|West|New|Port|Lake|Fort|Mount|Saint|St\.|San|Santa|Bad|Le|La)"
+    r"[ \t]+[A-Z][\w'-]+|[A-Z][\w'-]*(?:ville|town|ton|burgh|borough|bury|mouth|side|stad"
+    r"|view|fort|haven|berg|burg|chester|shire|port|land|field|ford|furt|heim|hausen|dorf"
+    r"|ingen|stadt|bach|feld|hagen|dam|wick|wich|thorpe|ham|ley|leigh|worth|caster|cester"
+    r"|minster|pool|bridge|gate|hurst|dale|mouth|court|haven|view))$"
+)
+
+
+class AddressRecognizer(TextRecognizer):
+    """ADDRESS: a street line and the city, postcode and country that follow it."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(entities=["ADDRESS"], name="aigc_guard:addresses", language=language)
+
+    def find(self, text: str, doc: Any) -> Iterable[Hit]:
+        for pattern in STREET_LINES:
+            for match in pattern.finditer(text):
+                end = _extend(text, match.end())
+                score = 0.85 if end > match.end() else 0.7
+                yield ("ADDRESS", match.start(), end, score)
+        for pattern in STREET_LINES_WITH_TAIL:
+            for match in pattern.finditer(text):
+                end = _extend(text, match.end())
+                if end > match.end():
+                    yield ("ADDRESS", match.start(), end, 0.8)
+
+
+def _extend(text: str, end: int) -> int:
+    """`end` moved over a city/state/postcode tail and a country, when they follow."""
+    for tail in TAILS:
+        found = tail.match(text, end)
+        if found:
+            end = found.end()
+            break
+    country = COUNTRY_TAIL.match(text, end)
+    return country.end() if country else end
+
+
+class PlaceRecognizer(TextRecognizer):
+    """LOCATION: gazetteer or place-shaped runs after a place word."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(entities=["LOCATION"], name="aigc_guard:places", language=language)
+
+    def find(self, text: str, doc: Any) -> Iterable[Hit]:
+        places = place_names()
+        for run in PLACE_RUN.finditer(text):
+            yield from _place(text, run, places)
+
+
+def _place(text: str, run: re.Match[str], places: frozenset[str]) -> Iterator[Hit]:
+    before = text[max(0, run.start() - 16) : run.start()]
+    if STRONG_PLACE_WORDS.search(before):
+        yield ("LOCATION", run.start(), run.end(), 0.9)
+        return
+    after_place_word = bool(PLACE_WORDS.search(before))
+    words = list(re.finditer(r"\S+", run.group()))
+    for size in range(len(words), 0, -1):  # the longest known prefix of the run
+        candidate = run.group()[: words[size - 1].end()]
+        known = candidate.lower() in places
+        if known or (after_place_word and PLACE_SHAPE.match(candidate)):
+            score = 0.6 if after_place_word else (0.35 if known else 0.0)
+            if score:
+                yield ("LOCATION", run.start(), run.start() + len(candidate), score)
+            return
+
+
+__all__ = ["AddressRecognizer", "PlaceRecognizer"]
