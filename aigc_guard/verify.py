@@ -12,8 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind
+from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind, read_input
 from aigc_guard.errors import InputError
+from aigc_guard.limits import DEFAULT_LIMITS, InputLimits
+from aigc_guard.loading import read_bounded
+
+MAX_SIDECAR_BYTES = 1_000_000
 
 if TYPE_CHECKING:
     from aigc_guard.audit import AuditEntry, AuditLog
@@ -51,13 +55,21 @@ class VerifyReport:
 
 
 class Verifier:
-    """Reads watermarks and manifests; looks rows up in an optional audit log."""
+    """Reads watermarks and manifests; looks rows up in an optional audit log.
+
+    `limits` bounds what a file may cost to read (default: the default policy's).
+    """
 
     def __init__(
-        self, *, audit: AuditLog | None = None, trust_anchors_pem: bytes | None = None
+        self,
+        *,
+        audit: AuditLog | None = None,
+        trust_anchors_pem: bytes | None = None,
+        limits: InputLimits = DEFAULT_LIMITS,
     ) -> None:
         self._audit = audit
         self._trust = trust_anchors_pem
+        self._limits = limits
         self._detectors: dict[ArtifactKind, list[Watermarker]] = {}
 
     def detectors(self, kind: ArtifactKind) -> list[Watermarker]:
@@ -82,12 +94,14 @@ class Verifier:
 
     def verify_file(self, path: str | Path) -> VerifyReport:
         path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
-        data = path.read_bytes()  # read once: decoded, watermark-read, C2PA-hashed, looked up
-        artifact = Artifact.from_bytes(data, name=str(path))
+        data = read_input(path, self._limits)  # once: decoded, watermark-read, hashed, looked up
+        artifact = Artifact.from_bytes(data, name=str(path), limits=self._limits)
         sidecar_path = path.with_name(path.name + ".c2pa")
-        sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
+        sidecar = (
+            read_bounded(sidecar_path, max_bytes=MAX_SIDECAR_BYTES, budget="C2PA sidecars")
+            if sidecar_path.is_file()
+            else None
+        )
         return self.verify_bytes(data, artifact=artifact, name=str(path), sidecar=sidecar)
 
     def verify_bytes(

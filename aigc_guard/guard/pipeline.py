@@ -166,9 +166,13 @@ class Guard:
         seed: int | None,
         attempt: int,
     ) -> list[Artifact]:
-        """Ask the generator for `count` candidates; a failure is logged, then raised."""
+        """Ask the generator for `count` candidates within the policy's `limits`; a failure
+        is logged, then raised."""
         try:
-            return adapter.produce(count, prompt=request.prompt, seed=seed)
+            candidates = adapter.produce(count, prompt=request.prompt, seed=seed)
+            for candidate in candidates:  # garbage from a generator is its failure
+                candidate.check_within(self.policy.limits, source="generator output")
+            return candidates
         except AigcGuardError as exc:
             cause = exc.__cause__ or exc
             self.audit.append(
