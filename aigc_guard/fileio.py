@@ -55,6 +55,7 @@ def write_bytes_new(path: str | Path, data: bytes) -> None:
     path = Path(path)
     if path.exists():
         raise FileExistsError(errno.EEXIST, "file exists; outputs are never overwritten", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temp_name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
