@@ -44,7 +44,7 @@ def small_disk(folder: Path, size_bytes: int, monkeypatch: pytest.MonkeyPatch) -
         return
     import aigc_guard.fileio as fileio
 
-    monkeypatch.setattr(fileio, "os", _FullDiskOs(size_bytes))
+    monkeypatch.setattr(fileio, "os", FullDiskOs(size_bytes))
     yield "write hook"
 
 
@@ -67,7 +67,7 @@ def read_only_folder(folder: Path) -> Iterator[None]:
         folder.chmod(0o755)
 
 
-class _FullDiskOs(SimpleNamespace):
+class FullDiskOs(SimpleNamespace):
     """`os` for aigc_guard.fileio, with files that stop accepting bytes after a budget."""
 
     def __init__(self, budget: int) -> None:
@@ -82,7 +82,7 @@ class _FullDiskOs(SimpleNamespace):
 
 
 class _Budgeted:
-    def __init__(self, handle: IO[Any], disk: _FullDiskOs) -> None:
+    def __init__(self, handle: IO[Any], disk: FullDiskOs) -> None:
         self._handle = handle
         self._disk = disk
 
