@@ -98,13 +98,24 @@ def decode_image(
     data: bytes, *, source: str = "<bytes>", limits: InputLimits = DEFAULT_LIMITS
 ) -> DecodedImage:
     """Decode PNG, JPEG or WebP bytes within `limits`; InputError names `source` and why."""
-    from PIL import Image as PILImage
 
     _check_size(source, len(data), limits.max_image_bytes, "limits.max_image_bytes")
+    # Pillow warns about quirks of hostile files (and about sizes our own budget below
+    # decides on): the caller gets one error line or an image, not warnings on stderr.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        image = _open(data, source=source)
+        with image:
+            check_declared_size(image, source=source, limits=limits)
+            return _decode_frames(image, source=source)
+
+
+def _open(data: bytes, *, source: str) -> Image.Image:
+    """Read the header only (Pillow decodes lazily), refusing formats we do not decode."""
+    from PIL import Image as PILImage
+
     try:
-        with warnings.catch_warnings():  # our own budget below is the one that decides
-            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
-            image = PILImage.open(io.BytesIO(data), formats=list(DECODABLE_FORMATS))
+        return PILImage.open(io.BytesIO(data), formats=list(DECODABLE_FORMATS))
     except PILImage.DecompressionBombError as exc:
         raise InputError(f"{source}: refused before decoding: {exc}") from exc
     except PILImage.UnidentifiedImageError as exc:
@@ -115,9 +126,6 @@ def decode_image(
         raise  # never disguised: the budget exists so that this cannot happen
     except Exception as exc:  # any decoder failure on hostile bytes is "unreadable"
         raise _unreadable(source, exc) from exc
-    with image:
-        check_declared_size(image, source=source, limits=limits)
-        return _decode_frames(image, source=source)
 
 
 def normalize_image(
