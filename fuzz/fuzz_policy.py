@@ -13,7 +13,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports(include=["aigc_guard", "yaml"]):
-    import yaml.constructor  # noqa: F401
+    import yaml.constructor
     import yaml.resolver  # noqa: F401
 
     import aigc_guard.strict_yaml  # noqa: F401
