@@ -98,26 +98,26 @@ def test_full_disk_is_refused_before_the_first_row(
 
 
 @pytest.mark.hardening(
-    "fault", "disk fills while writing outputs (2 MiB tmpfs, 1 MB outputs)",
+    "fault", "disk fills while writing outputs (1.25 MiB tmpfs, 0.5 MB outputs)",
     "delivery_failed row, batch stops (exit 2), trail consistent",
 )  # fmt: skip
 def test_disk_filling_mid_batch_records_delivery_failed(
     setup: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = f"sqlite:///{tmp_path / 'audit.db'}"
-    inputs = [noise_png(tmp_path / f"in{i}.png", side=600, seed=i) for i in range(4)]
+    inputs = [noise_png(tmp_path / f"in{i}.png", side=400, seed=i) for i in range(3)]
     out = tmp_path / "small"
-    with small_disk(out, 2 * 2**20, monkeypatch):
+    with small_disk(out, 5 * 2**18, monkeypatch):
         code, lines, output = guard_cli(setup, db, *map(str, inputs), "--out", str(out))
         assert code == 2, output
-        assert len(lines) == 2 and lines[0]["output"] and lines[1]["output"] is None
-        assert "No space left on device" in lines[1]["error"] and "delivery_failed" in output
+        assert len(lines) == 3 and lines[1]["output"] and lines[2]["output"] is None
+        assert "No space left on device" in lines[2]["error"] and "delivery_failed" in output
         returned = [(line["audit_id"], line["content_id"]) for line in lines]
         with _log(db) as log:
             entries = assert_trail_consistent(log, out, returned)
     failed = [e for e in entries if e.event == "delivery_failed"]
-    assert [e.content_id for e in failed] == [lines[1]["content_id"]]
-    assert failed[0].extra == {"output_audit_id": lines[1]["audit_id"], "error_type": "OSError",
+    assert [e.content_id for e in failed] == [lines[2]["content_id"]]
+    assert failed[0].extra == {"output_audit_id": lines[2]["audit_id"], "error_type": "OSError",
                                "errno": "ENOSPC"}  # fmt: skip
     assert str(tmp_path) not in json.dumps([e.to_dict() for e in entries])  # no path, no name
 
