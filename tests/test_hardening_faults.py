@@ -12,8 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 from disks import FullDiskOs
+from guarded import no_checks_policy
 from PIL import Image
+from test_audit_failures import _tagged, _terminate
 from trail import KEY, assert_trail_consistent
 
 from aigc_guard import Guard
@@ -32,11 +33,7 @@ from aigc_guard.delivery import OutputFolder, generate_into
 from aigc_guard.errors import AigcGuardError, AuditError, DeliveryError, GeneratorError
 from aigc_guard.policy import parse_policy
 
-NO_CHECKS = (
-    "id: no-checks\nversion: 1\n"
-    "checks:\n  memorization: {enabled: false}\n  pii: {enabled: false}\n"
-    "limits: {max_image_pixels: 250000}\n"
-)
+NO_CHECKS = no_checks_policy("limits: {max_image_pixels: 250000}\n")
 
 
 @pytest.fixture(scope="module")
@@ -114,28 +111,6 @@ def test_generator_returning_garbage_midway(
     assert [e.event for e in entries][-1] == "generation_error" and len(done) == 2
 
 
-def _tagged(url: str) -> tuple[str, str]:
-    tag = f"aigc-hardening-{uuid.uuid4().hex[:10]}"
-    tagged = sa.make_url(url).update_query_dict({"application_name": tag})
-    return tagged.render_as_string(hide_password=False), tag
-
-
-@pytest.fixture
-def pg_admin(pg_url: str) -> Iterator[sa.Connection]:
-    engine = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        yield conn
-    engine.dispose()
-
-
-def _terminate(admin: sa.Connection, tag: str) -> int:
-    query = sa.text(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-        "WHERE application_name = :tag AND pid <> pg_backend_pid()"
-    )
-    return int(admin.execute(query, {"tag": tag}).scalar_one())
-
-
 def _image(seed: int) -> Artifact:
     rng = np.random.default_rng(seed)
     return Artifact.from_image(Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)))
@@ -147,6 +122,15 @@ def _image(seed: int) -> Artifact:
 )  # fmt: skip
 @pytest.mark.postgres
 def test_database_drops_between_outputs_and_mid_transaction(
+    pg_url: str, guard_parts: dict, tmp_path: Path
+) -> None:
+    admin_engine = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    with admin_engine.connect() as pg_admin:
+        _drop_and_recover(pg_url, pg_admin, guard_parts, tmp_path)
+    admin_engine.dispose()
+
+
+def _drop_and_recover(
     pg_url: str, pg_admin: sa.Connection, guard_parts: dict, tmp_path: Path
 ) -> None:
     url, tag = _tagged(pg_url)

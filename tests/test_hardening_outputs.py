@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from disks import read_only_folder, small_disk
+from guarded import prepare
 from PIL import Image
 from trail import assert_trail_consistent
 from typer.testing import CliRunner
@@ -23,22 +24,12 @@ from aigc_guard.delivery import NOT_ATTEMPTED, OutputFolder
 from aigc_guard.errors import DeliveryError
 
 runner = CliRunner()
-NO_CHECKS = (
-    "id: no-checks\nversion: 1\n"
-    "checks:\n  memorization: {enabled: false}\n  pii: {enabled: false}\n"
-)
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A policy without checks (the outputs are the subject) and a keys folder."""
-    base = tmp_path_factory.mktemp("outputs")
-    policy = base / "no-checks.yaml"
-    policy.write_text(NO_CHECKS, encoding="utf-8")
-    from aigc_guard.credentials import ensure_dev_credentials
-
-    ensure_dev_credentials(base / "keys")
-    return {"policy": policy, "keys": base / "keys"}
+    return prepare(tmp_path_factory.mktemp("outputs"))
 
 
 def noise_png(path: Path, side: int = 64, seed: int = 0) -> Path:

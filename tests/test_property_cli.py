@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from guarded import prepare
 from hostile import encoded, png_declaring
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,13 +18,8 @@ from typer.testing import CliRunner
 
 from aigc_guard.audit import AuditLog
 from aigc_guard.cli import app
-from aigc_guard.credentials import ensure_dev_credentials
 
 runner = CliRunner()
-NO_CHECKS = (
-    "id: no-checks\nversion: 1\n"
-    "checks:\n  memorization: {enabled: false}\n  pii: {enabled: false}\n"
-)
 SHAPES = {
     "inspect": {"file", "decision", "checks", "reasons"},
     "verify": {"file", "watermark", "c2pa", "audit"},
@@ -47,12 +43,11 @@ FILES = st.lists(
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     base = tmp_path_factory.mktemp("cli-props")
-    policy = base / "no-checks.yaml"
-    policy.write_text(NO_CHECKS, encoding="utf-8")
-    ensure_dev_credentials(base / "keys")
+    paths = prepare(base)
     db = f"sqlite:///{base / 'audit.db'}"
     AuditLog(db, hash_key=b"p" * 32).close()
-    return {"policy": str(policy), "keys": str(base / "keys"), "db": db, "base": str(base)}
+    return {"policy": str(paths["policy"]), "keys": str(paths["keys"]), "db": db,
+            "base": str(base)}  # fmt: skip
 
 
 def _write(folder: Path, files: list[tuple[str, bytes]]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zlib
 
+import numpy as np
 import pytest
 from hostile import encoded, png_chunk, png_header
 from hypothesis import HealthCheck, given, settings
@@ -103,9 +104,9 @@ def encoded_images(draw: st.DrawFn) -> tuple[bytes, str, int]:
     mode = draw(MODES)
     size = (draw(st.integers(1, 48)), draw(st.integers(1, 48)))
     frames = draw(st.integers(1, 1 if fmt == "JPEG" else 4))
-    seed = draw(st.integers(0, 255))
-    pictures = [Image.effect_noise(size, 40 + 10 * i).point(lambda v, s=seed: (v + s) % 256)
-                for i in range(frames)]  # fmt: skip
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pictures = [Image.fromarray(rng.integers(0, 256, (size[1], size[0]), dtype=np.uint8))
+                for _ in range(frames)]  # fmt: skip
     pictures = [_as_mode(picture, mode, fmt) for picture in pictures]
     options: dict[str, object] = (
         {"save_all": True, "append_images": pictures[1:]} if frames > 1 else {}
@@ -137,7 +138,8 @@ def property_truncated_or_flipped(
     data, fmt, frames = image
     name = f"x.{fmt.lower()}"
     whole = outcome(data, name)
-    assert whole is not None and len(whole.frames) == frames
+    assert whole is not None  # identical consecutive frames may be merged by the encoder
+    assert 1 <= len(whole.frames) <= frames
     damaged = bytearray(data[: max(1, int(len(data) * cut))])
     for position in flips:
         damaged[position % len(damaged)] ^= 0x55
