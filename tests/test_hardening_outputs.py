@@ -200,3 +200,35 @@ def test_delivery_failure_marks_the_rest_of_the_batch(setup: dict, tmp_path: Pat
     assert failed == [(results[1].content_id, "FileExistsError"),
                       (results[2].content_id, NOT_ATTEMPTED)]  # fmt: skip
     assert (out / f"{results[0].content_id}.png").is_file()
+
+
+@pytest.mark.hardening(
+    "input", "an animated RGBA PNG guarded and verified",
+    "delivered with every frame and its alpha; each frame marked; manifest valid",
+)  # fmt: skip
+def test_animation_and_alpha_survive_delivery(setup: dict, tmp_path: Path) -> None:
+    from aigc_guard.marks.image_watermark import DwtDctSvdWatermarker
+    from aigc_guard.verify import Verifier
+
+    rng = np.random.default_rng(5)
+    frames = [Image.fromarray(rng.integers(0, 256, (64, 64, 4), dtype=np.uint8), "RGBA")
+              for _ in range(3)]  # fmt: skip
+    source = tmp_path / "anim.png"
+    frames[0].save(source, save_all=True, append_images=frames[1:], duration=90)
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    with Guard(policy=str(setup["policy"]), db=db, keys=setup["keys"],
+               dev_credentials=True) as guard:  # fmt: skip
+        result = guard.guard_artifact(Artifact.from_file(source))
+        path = OutputFolder.prepare(tmp_path / "out").deliver(
+            result, audit=guard.audit, policy=guard.policy
+        )
+        report = Verifier(audit=guard.audit).verify_file(path)  # type: ignore[arg-type]
+    delivered = Artifact.from_file(path)  # type: ignore[arg-type]
+    assert len(delivered.frames) == 3 and len(delivered.alpha) == 3
+    assert delivered.durations == (90, 90, 90) and delivered.image.size == (256, 256)
+    marker = DwtDctSvdWatermarker()
+    assert [marker.detect(Artifact.from_image(f)).payload for f in delivered.frames] == [
+        result.content_id
+    ] * 3
+    assert report.c2pa.valid and report.audit is not None
+    assert report.audit.id == result.audit_id
