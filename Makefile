@@ -9,14 +9,14 @@ TORCH  ?= torch==2.13.0
 
 FUZZ_SECONDS ?= 120
 
-.PHONY: venv demo test lint bench fuzz hardening-table clean
+.PHONY: venv demo test test-fast lint bench fuzz hardening-table clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)"
-	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check "$(TORCH)" -e ".[postgres,hf,dev]"
 	touch $(STAMP)
 
 demo: venv
@@ -25,14 +25,22 @@ demo: venv
 test: venv
 	$(BIN)/python -m pytest -q
 
+# The inner loop: no training, no Hugging Face models, no PostgreSQL (under a minute on 2 cores).
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow and not postgres"
+
 lint: venv
 	$(BIN)/ruff check aigc_guard tests examples benchmarks fuzz
 	$(BIN)/ruff format --check aigc_guard tests examples benchmarks fuzz
+	$(BIN)/mypy
 
+# Every benchmark; the README quotes what they print (about 15 minutes on 2 cores).
 bench: venv
+	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/memorization.py
 	$(BIN)/python benchmarks/watermark.py
 	$(BIN)/python benchmarks/pii.py
+	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/train_gan.py
 
 # Not in CI: coverage-guided fuzzing of the image and policy loaders, FUZZ_SECONDS each.

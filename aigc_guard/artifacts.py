@@ -139,6 +139,12 @@ class Artifact:
             return cls.from_text(decode_text(data, source=name, limits=limits))
         return cls.from_decoded(decode_image(data, source=name, limits=limits))
 
+    def require_image(self) -> Image.Image:
+        """The image of an image artifact; InputError for a text one."""
+        if self.image is None:
+            raise InputError(f"expected an image artifact, got {self.kind.value}")
+        return self.image
+
     @property
     def media_type(self) -> str:
         return "text/plain" if self.kind is ArtifactKind.TEXT else "image/png"

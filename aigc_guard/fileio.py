@@ -33,9 +33,10 @@ def atomic_writer(
     try:
         if mode is not None:
             os.fchmod(descriptor, mode)
-        with os.fdopen(
-            descriptor, "w" if text else "wb", **({"encoding": "utf-8"} if text else {})
-        ) as handle:
+        stream: IO[Any] = (
+            os.fdopen(descriptor, "w", encoding="utf-8") if text else os.fdopen(descriptor, "wb")
+        )
+        with stream as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

@@ -36,11 +36,35 @@ def _import_object(target: str) -> Any:
     return getattr(module, attribute) if attribute else module
 
 
+def subclass_validator(
+    family: str, base: type, check: Callable[[str, type], None] | None = None
+) -> Callable[[str, Any], Any]:
+    """The usual rule for a class plug-in: a concrete subclass of `base` whose `name`
+    attribute is its registry name; `check(name, cls)` adds the family's own rules."""
+
+    def validate(name: str, plugin: Any) -> Any:
+        if not (isinstance(plugin, type) and issubclass(plugin, base)):
+            raise PluginError(f"{family} {name!r}: expected a subclass of {base.__qualname__}")
+        if getattr(plugin, "name", None) != name:
+            raise PluginError(
+                f"{family} {name!r}: its class says name={getattr(plugin, 'name', None)!r}; "
+                f"the registry name and {base.__name__}.name must agree"
+            )
+        missing = sorted(getattr(plugin, "__abstractmethods__", ()))
+        if missing:
+            raise PluginError(f"{family} {name!r}: {plugin.__name__} lacks {', '.join(missing)}")
+        if check is not None:
+            check(name, plugin)
+        return plugin
+
+    return validate
+
+
 class Registry(Generic[T]):
     """Name -> plug-in for one family; built-ins lazily imported, entry points read once.
 
-    `validate` is called on every plug-in as it is loaded (type and attribute checks of
-    the family) and raises PluginError to refuse it.
+    `validate` is called on every plug-in as it is loaded (see `subclass_validator`) and
+    raises PluginError to refuse it.
     """
 
     def __init__(
@@ -62,8 +86,8 @@ class Registry(Generic[T]):
     def register(self, name: str, plugin: Any, *, source: str = "register()") -> T:
         """Add `plugin` under `name`; PluginError when the name is taken."""
         self._read_entry_points()
+        checked = self._validate(name, plugin)  # refused plug-ins leave no trace
         self._claim(name, source)
-        checked = self._validate(name, plugin)
         self._loaded[name] = checked
         return checked
 
@@ -132,4 +156,4 @@ class Registry(Generic[T]):
             self._targets[entry.name] = entry.value
 
 
-__all__ = ["ADAPTERS_GROUP", "CHECKS_GROUP", "WATERMARKS_GROUP", "Registry"]
+__all__ = ["ADAPTERS_GROUP", "CHECKS_GROUP", "WATERMARKS_GROUP", "Registry", "subclass_validator"]

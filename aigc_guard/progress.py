@@ -86,8 +86,11 @@ def progress(
         task = bar.add_task(label, total=total, info="")
 
         def advance(steps: int = 1, **fields: Any) -> None:
-            info = " ".join(f"{key} {value}" for key, value in fields.items())
-            bar.update(task, advance=steps, **({"info": info} if fields else {}))
+            if fields:
+                info = " ".join(f"{key} {value}" for key, value in fields.items())
+                bar.update(task, advance=steps, info=info)
+            else:
+                bar.update(task, advance=steps)
 
         yield advance
 

@@ -15,8 +15,12 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from aigc_guard.credentials import SigningCredentials
 
 PG_URL_ENV = "AIGC_GUARD_TEST_PG_URL"
 PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -92,6 +96,15 @@ def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(scope="session")
+def signer(tmp_path_factory: pytest.TempPathFactory) -> SigningCredentials:
+    """Signing credentials from a development CA made once for the whole session."""
+    from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+
+    creds = ensure_dev_credentials(tmp_path_factory.mktemp("dev-keys"))
+    return SigningCredentials.from_files(creds.cert_chain_path, creds.key_path)
 
 
 def pytest_configure(config: pytest.Config) -> None:

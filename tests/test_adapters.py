@@ -91,3 +91,19 @@ def test_torch_module_with_bad_output_shape_is_reported() -> None:
 def test_unsupported_object_is_rejected() -> None:
     with pytest.raises(InputError, match="cannot use a int"):
         as_generator(3)
+
+
+def test_common_options_reach_every_adapter() -> None:
+    """model_id and card used to be dropped silently for callables."""
+    card = {"epsilon": 3.0, "delta": 1e-5}
+    adapter = as_generator(lambda: "hello", model_id="tiny-gpt2", card=card)
+    assert adapter.model_id == "tiny-gpt2"
+    assert adapter.privacy_card is card
+
+
+def test_unknown_option_is_named_with_the_accepted_ones() -> None:
+    with pytest.raises(InputError, match=r"callable adapter takes no option 'noise_shape'"):
+        as_generator(lambda: "hello", noise_shape=(3,))
+    adapter = as_generator(lambda: "hello")
+    with pytest.raises(InputError, match="cannot apply to an adapter instance"):
+        as_generator(adapter, model_id="x")

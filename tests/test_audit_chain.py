@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from audit_attack import forged_row, insert_row, tamper
 
 from aigc_guard.audit import (
     AuditLog,
     AuditRecord,
     ChainHead,
-    compute_row_hash,
     export_jsonl,
     verify_chain,
     verify_jsonl,
@@ -53,12 +53,9 @@ def log(db_url: str) -> Iterator[AuditLog]:
 
 
 def _sql(log: AuditLog, *statements: str, params: dict[str, Any] | None = None) -> None:
-    """Run raw SQL on the log's database in one transaction, outside AuditLog."""
-    engine = sa.create_engine(log._url)  # the unmasked URL, as an attacker would have
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.execute(sa.text(statement), params or {})
-    engine.dispose()
+    """Run raw SQL on the log's database in one transaction, outside AuditLog, with the
+    append-only triggers lifted (as an attacker with write access can)."""
+    tamper(log._url, *statements, params=params)  # the unmasked URL, as an attacker would have
 
 
 def _assert_bad(log: AuditLog, seq: int, row_id: int | None, problem: str) -> None:
@@ -129,20 +126,11 @@ def test_rows_reordered(log: AuditLog) -> None:
 
 
 def _forged_row(log: AuditLog, seq: int, prev_hash: str) -> dict[str, Any]:
-    """A row built the way AuditLog builds one, with a correctly computed row_hash."""
-    row = {**log.get(1).to_dict(), "seq": seq, "prev_hash": prev_hash, "decision": "allow"}  # type: ignore[union-attr]
-    row.pop("id")
-    row["request_id"] = "forged"
-    row["row_hash"] = compute_row_hash(row)
-    for name in ("checks", "marks", "extra"):
-        row[name] = json.dumps(row[name])
-    return row
+    return forged_row(log, seq, prev_hash)
 
 
 def _insert(log: AuditLog, row: dict[str, Any]) -> None:
-    columns = ", ".join(row)
-    values = ", ".join(f":{name}" for name in row)
-    _sql(log, f"INSERT INTO audit_events ({columns}) VALUES ({values})", params=row)
+    insert_row(log._url, row)
 
 
 def test_inserted_row_in_the_middle(log: AuditLog) -> None:
@@ -219,7 +207,8 @@ def test_export_round_trip(log: AuditLog, tmp_path: Path) -> None:
     path = tmp_path / "trail.jsonl"
     assert export_jsonl(log, path, progress=True) == ROWS
     lines = path.read_text(encoding="utf-8").splitlines()
-    rows = [json.loads(line) for line in lines]
+    rows = [json.loads(line) for line in lines[:-1]]  # the last line is the manifest
+    assert json.loads(lines[-1])["aigc_guard_manifest"]["rows"] == ROWS
     assert [row["seq"] for row in rows] == list(range(1, ROWS + 1))
     assert rows[6] == log.get(7).to_dict()  # type: ignore[union-attr]
     assert verify_jsonl(path).ok
@@ -227,7 +216,8 @@ def test_export_round_trip(log: AuditLog, tmp_path: Path) -> None:
     rows[6]["decision"] = "allow"
     del rows[2]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    report = verify_jsonl(path)
+    assert "no manifest line" in (verify_jsonl(path).problem or "")
+    report = verify_jsonl(path, require_manifest=False)  # an export of aigc_guard 0.1
     assert report.first_bad_seq == 4 and "row 3 missing" in (report.problem or "")
     with pytest.raises(AuditError, match=r"no such file"):
         verify_jsonl(tmp_path / "missing.jsonl")

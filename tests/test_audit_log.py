@@ -104,13 +104,24 @@ def test_lookups(db_url: str) -> None:
         assert log.count() == 6
 
 
-def test_another_key_finds_nothing(db_url: str) -> None:
+def test_a_writer_with_another_hash_key_is_refused(db_url: str) -> None:
+    """A mistyped keys folder must not mix two key ids in one log (lookups would miss)."""
     with AuditLog(db_url, hash_key=KEY) as log:
         log.append(_output(1))
-    with AuditLog(db_url, hash_key=b"z" * 32) as other:
-        assert other.find_by_content_hash(b"output 1") == []
-        assert other.key_id != keyed_hash(KEY, b"x")[:16]
-        assert other.count() == 1
+        first_id = log.key_id
+    with pytest.raises(AuditError, match=rf"hashed with key id {first_id}.*wrong --keys folder"):
+        AuditLog(db_url, hash_key=b"z" * 32)
+    with AuditLog(db_url, hash_key=None, create=False) as reader:  # readers need no key
+        assert reader.count() == 1
+        assert reader.find_by_content_id(f"{1:012x}")[0].key_id == first_id
+    with AuditLog(db_url, hash_key=KEY) as again:
+        assert again.append(_output(2)).seq == 2
+
+
+def test_an_empty_log_is_claimed_by_its_first_writer(db_url: str) -> None:
+    AuditLog(db_url, hash_key=KEY).close()
+    with pytest.raises(AuditError, match=r"wrong --keys folder"):
+        AuditLog(db_url, hash_key=b"z" * 32)
 
 
 def test_append_many_is_one_chained_transaction(db_url: str) -> None:
@@ -283,7 +294,7 @@ def test_outdated_table_is_named(sqlite_url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE audit_events (id INTEGER PRIMARY KEY, seq INTEGER)")
     engine.dispose()
-    with pytest.raises(AuditError, match=r"lacks columns .*row_hash.*another version"):
+    with pytest.raises(AuditError, match=r"schema aigc_guard 0.1 .*run: aigc-guard audit migrate"):
         AuditLog(sqlite_url, hash_key=KEY)
 
 

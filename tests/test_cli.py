@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -131,3 +132,34 @@ def test_audit_commands_on_missing_db_and_unknown_format(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "unknown export format" in result.output
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every leaf command of the command group behind the typer app, with its path."""
+    found = []
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a group
+            found += _commands(command, (*prefix, name))
+        else:
+            found.append(((*prefix, name), command))
+    return found
+
+
+def test_every_command_has_an_example_and_every_option_a_help_text() -> None:
+    import typer.main
+
+    root = typer.main.get_command(app)
+    commands = _commands(root)
+    assert {"train", "generate", "guard", "inspect", "verify"} <= {p[-1] for p, _ in commands}
+    for path, command in commands:
+        assert "Example:" in (command.help or ""), f"{' '.join(path)} has no example"
+        for parameter in command.params:
+            if parameter.param_type_name == "option":
+                assert getattr(parameter, "help", None), f"{' '.join(path)} {parameter.name}"
+
+
+def test_version_flag() -> None:
+    from aigc_guard import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"aigc-guard {__version__}"

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from audit_attack import tamper
 from typer.testing import CliRunner
 
 from aigc_guard.cli import app
@@ -29,6 +30,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         app, ["demo", "--out", str(out), "--n", "8", "--epochs", "1", "--max-steps", "3"]
     )
     assert result.exit_code == 0, result.output
+    (out / "summary.txt").write_text(result.output)  # what the user saw
     return out
 
 
@@ -54,8 +56,19 @@ def test_demo_writes_every_artifact(demo_dir: Path) -> None:
     delivered = [r for r in rows if r["event"] == "output" and r["decision"] in ("allow", "redact")]
     assert len(outputs) == len(delivered) > 0
     assert sum(r["event"] == "model" for r in rows) == 1
-    exported = (demo_dir / "audit.jsonl").read_text().splitlines()
+    exported = (demo_dir / "audit.jsonl").read_text().splitlines()[:-1]  # then the manifest
     assert len(exported) == len(rows)
+
+
+def test_summary_and_contact_sheet_say_what_happened(demo_dir: Path) -> None:
+    from PIL import Image
+
+    summary = (demo_dir / "summary.txt").read_text()
+    assert "closest memorization distance / threshold" in summary
+    assert "policy" in summary and "default" in summary
+    sheet = Image.open(demo_dir / "samples.png")
+    assert sheet.width == 8 * 96 + 9 * 6  # 8 cells of 96 px with their gaps
+    assert sheet.height > 96 + 14 + 22  # one row of cells, their labels and the caption
 
 
 def test_outputs_carry_c2pa_manifest_with_expected_assertions(demo_dir: Path) -> None:
@@ -110,11 +123,11 @@ def test_audit_verify_fails_after_any_row_is_edited(demo_dir: Path, tmp_path: Pa
     for row in rows:
         edited = tmp_path / f"edited-{row['id']}.db"
         edited.write_bytes(db.read_bytes())
-        with sqlite3.connect(edited) as connection:
-            connection.execute(
-                "UPDATE audit_events SET decision = ? WHERE id = ?",
-                ("block" if row["decision"] != "block" else "allow", row["id"]),
-            )
+        tamper(  # lifts the append-only triggers first, as anyone who can write the file can
+            f"sqlite:///{edited}",
+            "UPDATE audit_events SET decision = :d WHERE id = :i",
+            params={"d": "block" if row["decision"] != "block" else "allow", "i": row["id"]},
+        )
         result = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{edited}"])
         assert result.exit_code == 1, (row["id"], result.output)
         assert f"id {row['id']}" in result.stdout

@@ -44,4 +44,5 @@ def test_wrap_generator_then_export_the_trail(tmp_path: Path) -> None:
                  "--out", str(trail), *map(str, delivered))  # fmt: skip
     assert "chain: intact (5 rows)" in stdout
     assert stdout.count("-> audit row") == 4
-    assert len(trail.read_text().splitlines()) == 5
+    lines = trail.read_text().splitlines()
+    assert len(lines) == 6 and '"aigc_guard_manifest"' in lines[-1]  # 5 rows, then the manifest

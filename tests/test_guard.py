@@ -9,10 +9,13 @@ import pytest
 from PIL import Image
 
 from aigc_guard import Decision, Guard, summarize
+from aigc_guard.artifacts import Artifact, CheckResult
 from aigc_guard.audit import AuditLog, verify_chain
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.checks import Check, CheckContext, CheckSettings
+from aigc_guard.credentials import SigningCredentials
 from aigc_guard.errors import AuditError, CredentialError, FingerprintIndexError, GeneratorError
 from aigc_guard.index.text import TextIndex
+from aigc_guard.marks.settings import MarksSettings
 from aigc_guard.policy import load_policy
 from aigc_guard.verify import Verifier
 
@@ -31,12 +34,6 @@ WITH_PII = f"Send the signed lease to {EMAIL} before Friday."
 @pytest.fixture(scope="module")
 def text_index() -> TextIndex:
     return TextIndex.build(CORPUS, source_name="test-corpus")
-
-
-@pytest.fixture(scope="module")
-def signer(tmp_path_factory: pytest.TempPathFactory) -> SigningCredentials:
-    creds = ensure_dev_credentials(tmp_path_factory.mktemp("keys"))
-    return SigningCredentials.from_files(creds.cert_chain_path, creds.key_path)
 
 
 @pytest.fixture
@@ -167,3 +164,54 @@ def test_closed_database_raises_audit_error_and_returns_nothing(
     with AuditLog(db_url, hash_key=KEY) as reopened:
         assert reopened.count() == 0
         assert verify_chain(reopened).ok
+
+
+class _Conditional:
+    """A class-conditional model with the interface of aigc_guard's trained models."""
+
+    def __init__(self) -> None:
+        from types import SimpleNamespace
+
+        self.config = SimpleNamespace(num_classes=10)
+        self.card = SimpleNamespace(model_id="conditional-test", epsilon=None, delta=None)
+        self.asked: list[list[int]] = []
+
+    def generate(self, n: int, *, labels: list[int], seed: int | None = None) -> list[Image.Image]:
+        self.asked.append(list(labels))
+        return [Image.new("L", (8, 8), 20 * label) for label in labels]
+
+
+class _RejectDigitThreeOnce(Check):
+    """Asks to regenerate the first image drawn for digit 3 (pixel value 60)."""
+
+    name = "reject_three"
+    version = "1"
+
+    def __init__(self) -> None:
+        super().__init__(on_fail="regenerate")
+        self.seen = False
+
+    @classmethod
+    def from_settings(cls, settings: CheckSettings, context: CheckContext) -> Check | None:
+        return cls()
+
+    def inspect(self, artifact: Artifact) -> CheckResult:
+        is_three = artifact.require_image().getpixel((0, 0)) == 60
+        rejected = is_three and not self.seen
+        self.seen = self.seen or is_three
+        return self.result(passed=not rejected, summary="first digit three")
+
+
+def test_a_regenerated_output_is_drawn_again_for_the_class_its_slot_asked_for(
+    sqlite_url: str,
+) -> None:
+    """Before, the regeneration round restarted the labels at 0 for the pending slots."""
+    model = _Conditional()
+    policy = load_policy("default").model_copy(
+        update={"marks": MarksSettings(watermark={"enabled": False}, c2pa={"enabled": False})}
+    )
+    with Guard(policy=policy, checks=[_RejectDigitThreeOnce()], db=sqlite_url, hash_key=KEY) as g:
+        results = g.generate(model, n=5)
+    assert model.asked == [[0, 1, 2, 3, 4], [3]]
+    assert [r.attempts for r in results] == [1, 1, 1, 2, 1]
+    assert all(r.decision is Decision.ALLOW for r in results)

@@ -16,6 +16,8 @@ from aigc_guard.errors import TrainingError
 from aigc_guard.train import TrainResult, TrainStep, train_dp_gan, validate_private_module
 from aigc_guard.train.data import ImageDataset, load_mnist5k
 
+pytestmark = pytest.mark.slow  # trains models
+
 
 def _subset(train: ImageDataset, every: int, name: str) -> ImageDataset:
     rows = np.arange(0, len(train), every)  # the digits are sorted by class: stratified

@@ -15,6 +15,8 @@ from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train import PrivateImageGenerator, train_dp_gan
 from aigc_guard.train.data import ImageDataset, load_mnist5k
 
+pytestmark = pytest.mark.slow  # trains models
+
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -10,10 +10,12 @@ refuses an option no adapter parameter takes, naming the ones it does take.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import GeneratorError
+from aigc_guard.errors import AigcGuardError, GeneratorError
 
 
 class GeneratorAdapter(ABC):
@@ -46,6 +48,30 @@ class GeneratorAdapter(ABC):
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
         """Return exactly `n` artifacts or raise GeneratorError."""
 
+    def produce_for(
+        self, slots: Sequence[int], *, prompt: str | None, seed: int | None
+    ) -> list[Artifact]:
+        """One artifact for each of `slots` (positions 0..n-1 in the caller's request).
+
+        The guard draws through this, so an adapter whose outputs are conditioned per
+        position (a class-conditional model asked for digit `slot % 10`) can keep a
+        regenerated output on the class it was asked for. By default the position
+        does not matter.
+        """
+        return self.produce(len(slots), prompt=prompt, seed=seed)
+
+
+@contextmanager
+def generator_errors(source: str) -> Iterator[None]:
+    """Whatever the wrapped generator raises becomes a GeneratorError naming `source`
+    (our own errors pass through unchanged)."""
+    try:
+        yield
+    except AigcGuardError:
+        raise
+    except Exception as exc:
+        raise GeneratorError(f"{source} raised {type(exc).__name__}: {exc}") from exc
+
 
 def to_artifacts(values: Any, *, expected: int, source: str) -> list[Artifact]:
     """Normalise what a generator returned (one item or a list) into `expected` Artifacts."""
@@ -68,4 +94,4 @@ def to_artifacts(values: Any, *, expected: int, source: str) -> list[Artifact]:
     return artifacts
 
 
-__all__ = ["GeneratorAdapter", "to_artifacts"]
+__all__ = ["GeneratorAdapter", "generator_errors", "to_artifacts"]

@@ -13,9 +13,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
+from aigc_guard.adapters.base import GeneratorAdapter, generator_errors, to_artifacts
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import AigcGuardError, GeneratorError
 
 
 class CallableAdapter(GeneratorAdapter):
@@ -52,14 +51,8 @@ class CallableAdapter(GeneratorAdapter):
         return outputs
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with generator_errors(f"generator {self.model_id!r}"):
             return self._fn(*args, **kwargs)
-        except AigcGuardError:
-            raise
-        except Exception as exc:
-            raise GeneratorError(
-                f"generator {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
 
 
 def _names(fn: Callable[..., Any]) -> list[str]:

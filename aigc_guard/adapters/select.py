@@ -30,7 +30,7 @@ def as_generator(generator: Any, **options: Any) -> GeneratorAdapter:
     for adapter in adapters:
         if adapter.matches(generator):
             _check_options(adapter, options)
-            return adapter(generator, **options)
+            return adapter(generator, **options)  # type: ignore[call-arg]  # subclasses wrap one
     kinds = ", ".join(adapter.name for adapter in adapters)
     raise InputError(
         f"cannot use a {type(generator).__name__} as a generator; the registered adapters "

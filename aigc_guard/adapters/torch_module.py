@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from aigc_guard.adapters.base import GeneratorAdapter
+from aigc_guard.adapters.base import GeneratorAdapter, generator_errors
 from aigc_guard.artifacts import Artifact
 from aigc_guard.errors import GeneratorError, InputError
 
@@ -60,13 +60,8 @@ class TorchModuleAdapter(GeneratorAdapter):
 
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         noise = torch.randn((n, *self._noise_shape), generator=generator)
-        try:
-            with torch.no_grad():
-                images = self._module(noise)
-        except Exception as exc:
-            raise GeneratorError(
-                f"module {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
+        with generator_errors(f"module {self.model_id!r}"), torch.no_grad():
+            images = self._module(noise)
         return [Artifact.from_image(image) for image in tensor_to_images(images, self._range)]
 
 

@@ -1,12 +1,19 @@
-"""A model trained by aigc_guard.train: it samples itself and carries its privacy card."""
+"""A model trained by aigc_guard.train: it samples itself and carries its privacy card.
+
+A class-conditional model is asked for class `labels[slot]` for each output position
+(by default `slot % num_classes`, a balanced set), and a regenerated output is drawn
+again for the class its position asked for.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from aigc_guard.adapters.base import GeneratorAdapter, to_artifacts
+from aigc_guard.adapters.base import GeneratorAdapter, generator_errors, to_artifacts
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import AigcGuardError, GeneratorError, InputError
+from aigc_guard.errors import InputError
 
 
 class TrainedModelAdapter(GeneratorAdapter):
@@ -15,7 +22,7 @@ class TrainedModelAdapter(GeneratorAdapter):
     name: ClassVar[str] = "trained"
     priority: ClassVar[int] = 10
 
-    def __init__(self, model: Any, **common: Any) -> None:
+    def __init__(self, model: Any, *, labels: Sequence[int] | None = None, **common: Any) -> None:
         if common.get("card") is not None:
             raise InputError(
                 "a trained aigc_guard model carries its own privacy card (bound to its weights); "
@@ -24,6 +31,11 @@ class TrainedModelAdapter(GeneratorAdapter):
         common["card"] = model.card
         super().__init__(**common)
         self._model = model
+        self._conditional = "labels" in inspect.signature(model.generate).parameters
+        self._classes = int(getattr(getattr(model, "config", None), "num_classes", 0) or 0)
+        if labels is not None and not self._conditional:
+            raise InputError(f"{type(model).__name__} is not class-conditional: labels= unused")
+        self._labels = None if labels is None else list(labels)
         if self.model_id is None:
             self.model_id = getattr(model, "model_id", None) or model.card.model_id
 
@@ -32,12 +44,25 @@ class TrainedModelAdapter(GeneratorAdapter):
         return hasattr(generator, "generate") and hasattr(generator, "card")
 
     def produce(self, n: int, *, prompt: str | None, seed: int | None) -> list[Artifact]:
-        try:
-            outputs = self._model.generate(n, seed=seed)
-        except AigcGuardError:
-            raise
-        except Exception as exc:
-            raise GeneratorError(
-                f"model {self.model_id!r} raised {type(exc).__name__}: {exc}"
-            ) from exc
+        return self.produce_for(range(n), prompt=prompt, seed=seed)
+
+    def produce_for(
+        self, slots: Sequence[int], *, prompt: str | None, seed: int | None
+    ) -> list[Artifact]:
+        n = len(slots)
+        options: dict[str, Any] = {"seed": seed}
+        if self._conditional:
+            options["labels"] = [self.label_for(slot) for slot in slots]
+        with generator_errors(f"model {self.model_id!r}"):
+            outputs = self._model.generate(n, **options)
         return to_artifacts(outputs, expected=n, source=f"model {self.model_id!r}")
+
+    def label_for(self, slot: int) -> int | None:
+        """The class output position `slot` is asked for (None for an unconditional model)."""
+        if not self._conditional:
+            return None
+        if self._labels is not None:
+            if slot >= len(self._labels):
+                raise InputError(f"labels= names {len(self._labels)} classes; slot {slot} has none")
+            return int(self._labels[slot])
+        return slot % self._classes if self._classes else None

@@ -7,9 +7,9 @@ deleted, inserted or moved, anywhere but at the very end.
 
 Limits, stated plainly: deleting the *last* rows leaves a shorter chain that is
 valid; and the chain hash is unkeyed, so someone who can write the database and
-recompute every later hash can rewrite history. Both are caught only against a
-checkpoint saved earlier (`AuditLog.head()`, ideally signed and kept elsewhere):
-pass it as `checkpoint=`.
+recompute every later hash can rewrite history. Both are caught against signed
+checkpoints by `trail.verify_trail` (which also checks row MACs); a plain head
+saved earlier (`AuditLog.head()`) can still be passed here as `checkpoint=`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from aigc_guard.errors import AuditError
 
 if TYPE_CHECKING:
     from aigc_guard.audit.log import AuditLog
+    from aigc_guard.audit.signing import PublicKey
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ class ChainReport:
     first_bad_id: int | None = None
     problem: str | None = None
     head: ChainHead = EMPTY_HEAD
+    checkpoint: dict[str, Any] | None = None  # the latest signed checkpoint checked
+    checkpoints_checked: int = 0
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +55,9 @@ class ChainReport:
             "first_bad_id": self.first_bad_id,
             "problem": self.problem,
             "head": self.head.to_dict(),
+            "checkpoint": self.checkpoint,
+            "checkpoints_checked": self.checkpoints_checked,
+            "warnings": list(self.warnings),
         }
 
 
@@ -58,7 +65,7 @@ def _span(first: int, last: int) -> str:
     return f"row {first}" if first == last else f"rows {first}-{last}"
 
 
-def _row_problem(row: Mapping[str, Any], expected_seq: int, prev: ChainHead) -> str | None:
+def row_problem(row: Mapping[str, Any], expected_seq: int, prev: ChainHead) -> str | None:
     """What is wrong with `row` given the verified row before it, or None."""
     seq, prev_hash = row.get("seq"), row.get("prev_hash")
     if seq != expected_seq:
@@ -88,7 +95,7 @@ def verify_rows(
     head, checked = EMPTY_HEAD, 0
     for row in rows:
         checked += 1
-        problem = _row_problem(row, head.seq + 1, head)
+        problem = row_problem(row, head.seq + 1, head)
         if problem is None and _contradicts(row, checkpoint):
             problem = "row_hash differs from the checkpoint (log rewritten?)"
         if problem is not None:
@@ -127,7 +134,7 @@ def verify_chain(
     return verify_rows(log.rows(batch=batch), checkpoint=checkpoint)
 
 
-def _jsonl_rows(path: Path) -> Iterable[dict[str, Any]]:
+def _jsonl_objects(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -138,15 +145,63 @@ def _jsonl_rows(path: Path) -> Iterable[dict[str, Any]]:
                 raise AuditError(f"{path}:{number}: not a JSON line ({exc})") from exc
             if not isinstance(row, dict):
                 raise AuditError(f"{path}:{number}: expected a JSON object per line")
-            yield row
+            yield number, row
 
 
-def verify_jsonl(path: str | Path, *, checkpoint: ChainHead | None = None) -> ChainReport:
-    """Verify a file written by `export_jsonl`, without the database or the hash key."""
+def _manifest(path: Path) -> tuple[dict[str, Any] | None, int | None]:
+    """The manifest and its line number, if the last object of the file is one."""
+    from aigc_guard.audit.manifest import MANIFEST_KEY
+
+    last: tuple[int, dict[str, Any]] | None = None
+    for last in _jsonl_objects(path):  # noqa: B007 - only the last one matters
+        pass
+    if last is None or MANIFEST_KEY not in last[1]:
+        return None, None
+    manifest = last[1][MANIFEST_KEY]
+    if not isinstance(manifest, dict):
+        raise AuditError(f"{path}:{last[0]}: the manifest is not a JSON object")
+    return manifest, last[0]
+
+
+def _rows_before(path: Path, stop: int | None) -> Iterable[dict[str, Any]]:
+    from aigc_guard.audit.manifest import MANIFEST_KEY
+
+    for number, row in _jsonl_objects(path):
+        if stop is not None and number >= stop:
+            return
+        if MANIFEST_KEY in row:
+            raise AuditError(f"{path}:{number}: a manifest line before the last line (edited?)")
+        yield row
+
+
+def verify_jsonl(
+    path: str | Path,
+    *,
+    checkpoint: ChainHead | None = None,
+    public_key: PublicKey | None = None,
+    require_manifest: bool = True,
+) -> ChainReport:
+    """Verify a file written by `export_jsonl`, without the database or the hash key.
+
+    The manifest (last line) must match the rows; with `public_key` (the log's
+    audit-checkpoint.pub) its signed checkpoint and signature are checked too, which
+    is what catches an export whose rows and manifest were recomputed. An export
+    without a manifest (aigc_guard 0.1) verifies only with `require_manifest=False`.
+    """
+    from aigc_guard.audit.manifest import verify_export
+
     path = Path(path)
     if not path.is_file():
         raise AuditError(f"{path}: no such file")
-    return verify_rows(_jsonl_rows(path), checkpoint=checkpoint)
+    manifest, line = _manifest(path)
+    if manifest is None and not require_manifest:
+        return verify_rows(_rows_before(path, None), checkpoint=checkpoint)
+    report = verify_export(_rows_before(path, line), manifest, public_key=public_key)
+    if report.ok and checkpoint is not None and not (manifest or {}).get("filters"):
+        chained = verify_rows(_rows_before(path, line), checkpoint=checkpoint)
+        if not chained.ok:
+            return chained
+    return report
 
 
 __all__ = ["GENESIS_HASH", "ChainReport", "verify_chain", "verify_jsonl", "verify_rows"]

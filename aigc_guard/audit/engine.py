@@ -7,7 +7,7 @@ fail with "database is locked" instead of queueing). The busy timeout is the
 lock timeout.
 
 PostgreSQL: `pool_pre_ping` replaces connections the server dropped; a write
-transaction takes a table lock that lets readers through but queues writers, with
+transaction takes an advisory lock that queues writers but not readers, with
 `lock_timeout` so a stuck writer cannot hang the others forever.
 """
 
@@ -61,16 +61,19 @@ def make_engine(url: str, *, lock_timeout: float) -> sa.Engine:
             f"audit database {redact_url(url)}: cannot create an engine ({exc}); {advice}"
         ) from exc
     if backend == "sqlite":
-        _install_sqlite_begin(engine)
+        _install_sqlite_begin(engine, wal=parsed.database not in (None, "", ":memory:"))
     return engine
 
 
-def _install_sqlite_begin(engine: sa.Engine) -> None:
+def _install_sqlite_begin(engine: sa.Engine, *, wal: bool) -> None:
     """Emit our own BEGIN (IMMEDIATE for writes), as SQLAlchemy's SQLite docs describe."""
 
     @event.listens_for(engine, "connect")
     def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        if wal:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            dbapi_connection.execute("PRAGMA synchronous=FULL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: sa.Connection) -> None:
@@ -78,16 +81,29 @@ def _install_sqlite_begin(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+@contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction that takes SQLite's write lock at BEGIN (see the module docstring)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
 def lock_for_write(connection: sa.Connection, *, lock_timeout: float) -> None:
     """Queue concurrent writers on PostgreSQL (SQLite already holds its write lock).
 
-    SHARE ROW EXCLUSIVE conflicts with itself and with inserts, not with reads.
+    A transaction-scoped advisory lock named after the schema's log: it needs no
+    privilege on the table, so a writer role with INSERT and SELECT only can take it
+    (LOCK TABLE in a mode that queues inserters would need UPDATE or DELETE).
+    Readers never take it.
     """
     if connection.dialect.name != "postgresql":
         return
     millis = max(1, int(lock_timeout * 1000))
     connection.exec_driver_sql(  # one round trip; no parameters, so two statements are fine
-        f"SET LOCAL lock_timeout = {millis}; LOCK TABLE {TABLE_NAME} IN SHARE ROW EXCLUSIVE MODE"
+        f"SET LOCAL lock_timeout = {millis}; "
+        f"SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.{TABLE_NAME}'))"
     )
 
 
@@ -139,4 +155,5 @@ __all__ = [
     "describe",
     "lock_for_write",
     "make_engine",
+    "write_transaction",
 ]

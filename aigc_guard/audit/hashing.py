@@ -49,6 +49,7 @@ HASHED_FIELDS: tuple[str, ...] = (
 )
 
 _KEY_ID_LABEL = b"aigc_guard.audit.key-id.v1"
+_ROW_MAC_LABEL = "aigc_guard.audit.row-mac.v1:"
 
 
 def keyed_hash(key: bytes, data: bytes | str) -> str:
@@ -69,6 +70,12 @@ def key_id(key: bytes) -> str:
     with the new key cannot find old rows) without revealing the key.
     """
     return keyed_hash(key, _KEY_ID_LABEL)[:16]
+
+
+def row_mac(key: bytes, row_hash: str) -> str:
+    """HMAC of a row's hash under the hash key: only a holder of the key can append a row
+    that verifies, so rows forged by someone with database access alone stand out."""
+    return keyed_hash(key, _ROW_MAC_LABEL + row_hash)
 
 
 def _json_default(value: Any) -> Any:
@@ -136,4 +143,5 @@ __all__ = [
     "key_id",
     "keyed_hash",
     "normalize_json",
+    "row_mac",
 ]

@@ -9,26 +9,31 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from aigc_guard.audit.catalog import register_models
+from aigc_guard.audit.checkpoints import CheckpointSettings
 from aigc_guard.audit.engine import (
     WRITE_OPTION,
     audit_error,
     audit_errors,
     lock_for_write,
     make_engine,
+    write_transaction,
 )
 from aigc_guard.audit.hashing import (
     compute_row_hash,
     key_id,
     keyed_hash,
     normalize_json,
+    row_mac,
 )
-from aigc_guard.audit.models import AUDIT_TABLE, JSON_COLUMNS, AuditBase, raw_columns
+from aigc_guard.audit.models import AUDIT_TABLE, JSON_COLUMNS, META_TABLE, raw_columns
 from aigc_guard.audit.records import (
     EMPTY_HEAD,
     AuditEntry,
@@ -38,8 +43,14 @@ from aigc_guard.audit.records import (
     entry_from_fields,
     utc_now_text,
 )
+from aigc_guard.audit.schema import prepare, read_meta
+from aigc_guard.audit.tree_store import insert_ignoring_duplicates
 from aigc_guard.audit.urls import redact_url, resolve_db_url, sqlite_path
 from aigc_guard.errors import AuditError, InputError
+
+if TYPE_CHECKING:
+    from aigc_guard.audit.query import QueryResult
+    from aigc_guard.audit.signing import Checkpoint, CheckpointKey
 
 MIN_KEY_BYTES = 16
 _T = AUDIT_TABLE
@@ -83,6 +94,9 @@ class AuditLog:
         hash_key: bytes | None,
         create: bool = True,
         lock_timeout: float = 30.0,
+        checkpoint_key: CheckpointKey | None = None,
+        checkpoint_every: int | None = None,
+        checkpoint_file: str | Path | None = None,
     ) -> None:
         self._closed = True
         if not isinstance(url, str) or not url.strip():
@@ -94,13 +108,20 @@ class AuditLog:
         self._key = bytes(hash_key) if hash_key is not None else None
         self._key_id = key_id(self._key) if self._key is not None else None
         self._lock_timeout = float(lock_timeout)
+        self._checkpointing = CheckpointSettings.build(
+            checkpoint_key, checkpoint_every, checkpoint_file
+        )
+        self._meta: dict[str, str] = {}
         path = sqlite_path(url)
         if not create and path is not None and not path.exists():
             raise AuditError(f"audit database {redact_url(url)}: no such file {path}")
         self._engine = make_engine(url, lock_timeout=self._lock_timeout)
         self._closed = False
         try:
-            self._prepare_schema(create=create)
+            with audit_errors(self._url, "open (create tables)"):
+                self._meta = prepare(self._engine, self.url, create=create)
+            if self._key_id is not None:
+                self._claim_key_id()
         except BaseException:
             self.close()
             raise
@@ -143,35 +164,55 @@ class AuditLog:
             raise AuditError(f"audit log {self.url} is closed; cannot {operation}")
         return self._engine
 
-    def _prepare_schema(self, *, create: bool) -> None:
-        with audit_errors(self._url, "open (create tables)"):
-            exists = sa.inspect(self._engine).has_table(AUDIT_TABLE.name)
-            if not exists and not create:
-                raise AuditError(
-                    f"audit database {self.url}: no table {AUDIT_TABLE.name}; "
-                    "is this the right database?"
-                )
-            if not exists:
-                try:
-                    self._create_tables()
-                except sa_exc.DatabaseError:  # fine if another process created it meanwhile
-                    if not sa.inspect(self._engine).has_table(AUDIT_TABLE.name):
-                        raise
-            columns = {c["name"] for c in sa.inspect(self._engine).get_columns(AUDIT_TABLE.name)}
-        missing = sorted(set(_C.keys()) - columns)
-        if missing:
-            raise AuditError(
-                f"audit database {self.url}: table {AUDIT_TABLE.name} lacks columns "
-                f"{', '.join(missing)}; it was made by another version of aigc_guard"
-            )
+    @property
+    def log_id(self) -> str:
+        """This log's random id: checkpoints and proofs name it, so they cannot be mixed up."""
+        return self._meta["log_id"]
 
-    def _create_tables(self) -> None:
-        """CREATE TABLE in a write transaction: on SQLite, concurrent creators then queue
-        (and find the table) instead of deadlocking on a deferred transaction."""
-        with self._engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                AuditBase.metadata.create_all(conn)
+    @property
+    def legacy_rows(self) -> int:
+        """Rows written before row MACs existed (set by the 0002 migration; 0 on new logs)."""
+        return int(self._meta.get("legacy_rows", "0"))
+
+    @property
+    def checkpointing(self) -> CheckpointSettings:
+        return self._checkpointing
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    def _claim_key_id(self) -> None:
+        """Refuse a hash key other than the one the log's rows were hashed with.
+
+        A mistyped keys folder would otherwise mix two key ids in one log, and lookups by
+        content hash would silently miss half the rows.
+        """
+        stored = self._meta.get("hash_key_id")
+        if stored is None:
+            with audit_errors(self._url, "read the hash key id"), self._engine.connect() as conn:
+                stored = conn.execute(
+                    sa.select(_C.key_id)
+                    .where(_C.key_id.is_not(None))
+                    .order_by(_C.seq.desc())
+                    .limit(1)
+                ).scalar()
+        if stored is not None and stored != self._key_id:
+            raise AuditError(
+                f"audit database {self.url}: its rows are hashed with key id {stored}, the hash "
+                f"key given has id {self._key_id}; wrong --keys folder? (refusing to mix keys)"
+            )
+        if "hash_key_id" not in self._meta:
+            with (
+                audit_errors(self._url, "record the hash key id"),
+                write_transaction(self._engine) as conn,
+            ):
+                insert_ignoring_duplicates(
+                    conn, META_TABLE, [{"name": "hash_key_id", "value": self._key_id}]
+                )
+                self._meta = read_meta(conn)
+            if self._meta.get("hash_key_id") != self._key_id:  # another writer won the race
+                self._claim_key_id()
 
     # -- writing ---------------------------------------------------------------------
 
@@ -188,6 +229,11 @@ class AuditLog:
         prepared = [self._prepare(record) for record in records]
         if not prepared:
             return []
+        entries = self._append_prepared(prepared)
+        self._checkpointing.after_append(self, entries[0].seq, entries[-1].seq)
+        return entries
+
+    def _append_prepared(self, prepared: list[dict[str, Any]]) -> list[AuditEntry]:
         engine = self._engine_for("append")
         lost: sa_exc.IntegrityError | None = None
         for attempt in range(1, self._max_attempts + 1):
@@ -229,7 +275,7 @@ class AuditLog:
     def _hash(self, data: bytes | bytearray | str | None) -> str | None:
         if data is None or self._key is None:
             return None
-        return keyed_hash(self._key, data)
+        return keyed_hash(self._key, bytes(data) if isinstance(data, bytearray) else data)
 
     def _insert(
         self, engine: sa.Engine, prepared: list[dict[str, Any]], seen: list[ChainHead]
@@ -249,11 +295,13 @@ class AuditLog:
                     seq += 1
                     row = {**fields, "seq": seq, "created_at": created_at, "prev_hash": prev}
                     row["row_hash"] = prev = compute_row_hash(row)
+                    row["row_mac"] = row_mac(self._key, prev)  # type: ignore[arg-type]
                     rows.append(row)
                 result = conn.execute(
                     sa.insert(_T).returning(_C.id, sort_by_parameter_order=True), rows
                 )
                 ids = [row_id for (row_id,) in result.all()]
+                register_models(conn, rows)
         return [
             entry_from_fields({**row, "id": row_id}, where="append")
             for row, row_id in zip(rows, ids, strict=True)
@@ -276,19 +324,34 @@ class AuditLog:
         with audit_errors(self._url, "read head"), self._engine_for("read").connect() as conn:
             return self._read_head(conn)
 
+    def first_seq(self) -> int:
+        """The seq of the oldest row kept (rows before it were purged); 1 when empty."""
+        with audit_errors(self._url, "read first row"), self._engine_for("read").connect() as conn:
+            found = conn.execute(sa.select(sa.func.min(_C.seq))).scalar()
+        return 1 if found is None else int(found)
+
     def count(self) -> int:
         with audit_errors(self._url, "count"), self._engine_for("read").connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(_T)).scalar_one())
 
-    def rows(self, *, after_seq: int = 0, batch: int = 1000) -> Iterator[dict[str, Any]]:
+    def rows(
+        self,
+        *,
+        after_seq: int = 0,
+        batch: int = 1000,
+        where: tuple[sa.ColumnElement[bool], ...] = (),
+    ) -> Iterator[dict[str, Any]]:
         """Stored rows as plain dicts in seq order, exactly as stored (JSON parsed when it
-        parses). Never fails on a tampered row: this is what verification reads."""
+        parses). Never fails on a tampered row: this is what verification reads.
+        `where`: extra conditions (query.Filters.clauses)."""
         if batch < 1:
             raise InputError(f"batch must be >= 1, got {batch!r}")
         engine = self._engine_for("read")
         last = after_seq
         while True:
-            query = sa.select(*raw_columns()).where(_C.seq > last).order_by(_C.seq).limit(batch)
+            query = (
+                sa.select(*raw_columns()).where(_C.seq > last, *where).order_by(_C.seq).limit(batch)
+            )
             with audit_errors(self._url, f"read rows after seq {last}"), engine.connect() as conn:
                 found = [dict(row._mapping) for row in conn.execute(query)]
             for raw in found:
@@ -315,6 +378,49 @@ class AuditLog:
         """The entry with database id `entry_id`, or None."""
         found = self._select(_C.id == int(entry_id), f"get id {entry_id}")
         return found[0] if found else None
+
+    def query(
+        self,
+        *,
+        since: Any = None,
+        until: Any = None,
+        model: str | None = None,
+        policy: str | None = None,
+        decision: str | None = None,
+        event: str | None = None,
+        limit: int | None = None,
+    ) -> QueryResult:
+        """Entries matching every filter given, in seq order (see `aigc_guard.audit.query`).
+
+        `since`/`until`: datetimes or ISO-8601 text (UTC when naive), `since` inclusive,
+        `until` exclusive; `policy`: an id or a SHA-256; `decision`: allow, redact, ...
+        """
+        from aigc_guard.audit.query import Filters, run_query
+
+        filters = Filters.build(
+            since=since, until=until, model=model, policy=policy, decision=decision, event=event
+        )
+        return run_query(self, filters, limit=limit)
+
+    def checkpoint(
+        self, key: CheckpointKey | None = None, *, file: str | Path | None = None
+    ) -> Checkpoint:
+        """Sign the current head and Merkle root now (key: this log's checkpoint key)."""
+        from aigc_guard.audit.checkpoints import create_checkpoint
+
+        key = key or self._checkpointing.key
+        if key is None:
+            raise InputError("no checkpoint key: pass key= or open the log with checkpoint_key=")
+        target = file if file is not None else self._checkpointing.file_for(self.log_id)
+        return create_checkpoint(self, key, file=target)
+
+    def register_policy(self, policy: Any) -> None:
+        """Store a validated policy's text under its SHA-256 (the hash rows name)."""
+        from aigc_guard.audit.catalog import policy_text, register_policy
+
+        engine = self._engine_for("register a policy")
+        with audit_errors(self._url, "register policy"), write_transaction(engine) as conn:
+            register_policy(conn, str(policy.id), str(policy.sha256), policy_text(policy))
 
     def find_by_content_id(self, content_id: str) -> list[AuditEntry]:
         """Entries whose watermark payload is `content_id` (12 hex), in seq order."""

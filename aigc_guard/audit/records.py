@@ -18,10 +18,11 @@ from typing import Any, NamedTuple
 from aigc_guard.audit.hashing import GENESIS_HASH, HASHED_FIELDS
 from aigc_guard.errors import AuditError, InputError
 
-EVENTS = ("output", "model", "generation_error", "delivery_failed")
+EVENTS = ("output", "model", "generation_error", "purge", "delivery_failed")
 DECISIONS = ("allow", "redact", "regenerate", "block", "error")
 CONTENT_KINDS = ("image", "text")
 
+ENTRY_FIELDS: tuple[str, ...] = ("id", *HASHED_FIELDS, "row_hash", "row_mac")
 _HEX12 = re.compile(r"[0-9a-f]{12}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -133,6 +134,7 @@ class AuditEntry:
     extra: dict[str, Any]
     prev_hash: str
     row_hash: str
+    row_mac: str | None = None  # HMAC of row_hash under the hash key; None on legacy rows
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dict with the stored values (`created_at` as its stored ISO string).
@@ -140,7 +142,7 @@ class AuditEntry:
         The keys are the column names, so `compute_row_hash(entry.to_dict())` gives
         `row_hash` back: an exported row can be verified without the database.
         """
-        out = {name: getattr(self, name) for name in ("id", *HASHED_FIELDS, "row_hash")}
+        out = {name: getattr(self, name) for name in ENTRY_FIELDS}
         out["created_at"] = format_timestamp(self.created_at)
         return out
 
@@ -185,7 +187,7 @@ def entry_from_fields(fields: Mapping[str, Any], *, where: str) -> AuditEntry:
         raise AuditError(f"{label}: created_at {text!r} is not ISO-8601 (edited?)") from exc
     if created.tzinfo is None:
         raise AuditError(f"{label}: created_at {text!r} has no time zone (edited?)")
-    values = {name: fields.get(name) for name in ("id", *HASHED_FIELDS, "row_hash")}
+    values: dict[str, Any] = {name: fields.get(name) for name in ENTRY_FIELDS}
     values["created_at"] = created
     return AuditEntry(**values)
 
@@ -194,6 +196,7 @@ __all__ = [
     "CONTENT_KINDS",
     "DECISIONS",
     "EMPTY_HEAD",
+    "ENTRY_FIELDS",
     "EVENTS",
     "AuditEntry",
     "AuditRecord",

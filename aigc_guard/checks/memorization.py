@@ -139,4 +139,4 @@ def _loaded(index: Any) -> FingerprintIndex:
         from aigc_guard.index import load_index
 
         return load_index(index)
-    return index  # type: ignore[no-any-return]
+    return index

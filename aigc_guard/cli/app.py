@@ -54,7 +54,16 @@ app.command("inspect")(guarding.inspect_files)
 app.command("verify")(verifying.verify)
 index_app.command("build")(indexing.index_build)
 audit_app.command("verify")(auditing.audit_verify)
+audit_app.command("keygen")(auditing.audit_keygen)
+audit_app.command("checkpoint")(auditing.audit_checkpoint)
+audit_app.command("prove")(auditing.audit_prove)
+audit_app.command("prove-consistency")(auditing.audit_prove_consistency)
+audit_app.command("check-proof")(auditing.audit_check_proof)
 audit_app.command("export")(auditing.audit_export)
+audit_app.command("verify-export")(auditing.audit_verify_export)
+audit_app.command("purge")(auditing.audit_purge)
+audit_app.command("migrate")(auditing.audit_migrate)
+audit_app.command("init")(auditing.audit_init)
 
 
 def main() -> None:

@@ -40,6 +40,9 @@ class DemoSummary:
     chain_ok: bool
     chain_problem: str | None
     rows: int
+    policy_id: str = ""
+    closest_distance: float | None = None
+    threshold: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
 
@@ -149,15 +152,20 @@ def _db_url(out: Path) -> str:
 
 def _finish(settings: DemoSettings, results: list[GuardResult], card: Any) -> DemoSummary:
     from aigc_guard.audit import AuditLog, export_jsonl, verify_chain
-    from aigc_guard.cli.sheet import contact_sheet
     from aigc_guard.guard import summarize
 
     out = settings.out
     with AuditLog(_db_url(out), hash_key=None, create=False) as log:  # read-only
         report = verify_chain(log)
         rows = export_jsonl(log, out / "audit.jsonl")
-    sheet = contact_sheet([r.artifact.image if r.delivered else None for r in results])
-    sheet.save(out / "samples.png")
+        memorization = [
+            entry.checks["memorization"]
+            for entry in log.entries()
+            if "memorization" in entry.checks
+        ]
+    policy_id = _policy_id(settings)
+    _sheet(results, card, policy_id).save(out / "samples.png")
+    distances = [m["distance"] for m in memorization if "distance" in m]
     return DemoSummary(
         counts=summarize(results),
         epsilon=card.epsilon,
@@ -165,6 +173,9 @@ def _finish(settings: DemoSettings, results: list[GuardResult], card: Any) -> De
         chain_ok=report.ok,
         chain_problem=report.problem,
         rows=rows,
+        policy_id=policy_id,
+        closest_distance=min(distances) if distances else None,
+        threshold=memorization[0].get("threshold") if memorization else None,
         paths={
             "model": out / "model",
             "privacy card": out / "model" / "privacy_card.json",
@@ -175,6 +186,33 @@ def _finish(settings: DemoSettings, results: list[GuardResult], card: Any) -> De
             "contact sheet": out / "samples.png",
         },
     )
+
+
+def _policy_id(settings: DemoSettings) -> str:
+    from aigc_guard.guard.settings import resolve_policy
+
+    return resolve_policy(settings.policy).id
+
+
+def _sheet(results: list[GuardResult], card: Any, policy_id: str) -> Any:
+    """The contact sheet: each cell says the digit it was asked for and what happened."""
+    from aigc_guard.artifacts import Decision
+    from aigc_guard.cli.sheet import SheetCell, contact_sheet
+
+    cells = []
+    for slot, result in enumerate(results):
+        if result.decision is Decision.BLOCK:
+            status = "blocked"
+        else:
+            status = "regenerated" if result.attempts > 1 else "allowed"
+        image = result.artifact.image if result.artifact is not None else None
+        cells.append(SheetCell(image=image, label=f"digit {slot % 10}: {status}", status=status))
+    signed = sum(1 for r in results if r.marks.get("c2pa", {}).get("signed"))
+    caption = (
+        f"epsilon {card.epsilon:.2f} (delta {card.delta:g})  |  policy {policy_id}  |  "
+        f"{signed} of {len(results)} outputs watermarked and signed"
+    )
+    return contact_sheet(cells, caption=caption)
 
 
 @handles_errors

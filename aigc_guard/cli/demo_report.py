@@ -18,6 +18,12 @@ def print_summary(summary: DemoSummary, *, console: Any) -> None:
     table.add_row("regenerated (candidates discarded)", str(counts.get("regenerate", 0)))
     table.add_row("blocked", str(counts.get("block", 0)))
     table.add_row("epsilon (spent) / delta", f"{summary.epsilon:.3f} / {summary.delta:g}")
+    table.add_row("policy", summary.policy_id)
+    if summary.closest_distance is not None and summary.threshold is not None:
+        table.add_row(
+            "closest memorization distance / threshold",
+            f"{summary.closest_distance:.4f} / {summary.threshold:.4f}",
+        )
     chain = "intact" if summary.chain_ok else f"TAMPERED: {summary.chain_problem}"
     table.add_row("audit chain", f"{chain} ({summary.rows} rows)")
     for stage, seconds in summary.seconds.items():

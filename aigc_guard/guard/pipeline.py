@@ -71,6 +71,11 @@ class Guard:
         self.marker = parts.marker
         self.audit = parts.audit
         self._owned = parts.owned
+        try:
+            self.audit.register_policy(self.policy)  # the text behind every row's policy_sha256
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def from_settings(cls, settings: GuardSettings) -> Guard:
@@ -125,7 +130,7 @@ class Guard:
         pending = list(range(n))
         for attempt in range(1, max_attempts + 1):
             round_seed = None if seed is None else seed + 1_000_003 * (attempt - 1)
-            candidates = self._draw(adapter, len(pending), request, round_seed, attempt)
+            candidates = self._draw(adapter, pending, request, round_seed, attempt)
             outcomes = [
                 self._evaluate(candidate, request, attempt=attempt,
                                can_regenerate=attempt < max_attempts)
@@ -161,15 +166,20 @@ class Guard:
     def _draw(
         self,
         adapter: GeneratorAdapter,
-        count: int,
+        slots: list[int],
         request: _Request,
         seed: int | None,
         attempt: int,
     ) -> list[Artifact]:
-        """Ask the generator for `count` candidates within the policy's `limits`; a failure
-        is logged, then raised."""
+        """Ask the generator for a candidate per slot, each within the policy's `limits`;
+        a failure is logged, then raised."""
         try:
-            candidates = adapter.produce(count, prompt=request.prompt, seed=seed)
+            candidates = adapter.produce_for(slots, prompt=request.prompt, seed=seed)
+            if len(candidates) != len(slots):
+                raise GeneratorError(
+                    f"generator {adapter.model_id!r} returned {len(candidates)} outputs "
+                    f"for {len(slots)} requested"
+                )
             for candidate in candidates:  # garbage from a generator is its failure
                 candidate.check_within(self.policy.limits, source="generator output")
             return candidates

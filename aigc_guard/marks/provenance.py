@@ -329,7 +329,7 @@ def _make_signer(credentials: SigningCredentials) -> c2pa.Signer:
             )
             return c2pa.Signer.from_info(info)
         return c2pa.Signer.from_callback(
-            credentials.sign_callback,  # type: ignore[arg-type]
+            credentials.sign_callback,
             c2pa.C2paSigningAlg[credentials.alg.upper()],
             credentials.cert_chain_pem.decode("ascii"),
             credentials.tsa_url,

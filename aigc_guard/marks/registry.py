@@ -6,27 +6,15 @@ asks the registry for every detector of an artifact's kind.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aigc_guard.artifacts import ArtifactKind
 from aigc_guard.errors import PluginError
 from aigc_guard.marks.base import Watermarker
-from aigc_guard.plugins import WATERMARKS_GROUP, Registry
+from aigc_guard.plugins import WATERMARKS_GROUP, Registry, subclass_validator
 
 
-def _validate_watermark(name: str, plugin: Any) -> type[Watermarker]:
-    if not (isinstance(plugin, type) and issubclass(plugin, Watermarker)):
-        raise PluginError(
-            f"watermark {name!r}: expected a subclass of aigc_guard.marks.Watermarker"
-        )
-    if getattr(plugin, "name", None) != name:
-        raise PluginError(
-            f"watermark {name!r}: its class says name={getattr(plugin, 'name', None)!r}; "
-            "the registry name and Watermarker.name must agree"
-        )
+def _has_kind(name: str, plugin: type) -> None:
     if not isinstance(getattr(plugin, "kind", None), ArtifactKind):
         raise PluginError(f"watermark {name!r}: `kind` must be an ArtifactKind")
-    return plugin
 
 
 WATERMARKS: Registry[type[Watermarker]] = Registry(
@@ -36,7 +24,7 @@ WATERMARKS: Registry[type[Watermarker]] = Registry(
         "dwtDctSvd": "aigc_guard.marks.image_watermark:DwtDctSvdWatermarker",
         "zero-width": "aigc_guard.marks.text_watermark:ZeroWidthTextWatermarker",
     },
-    validate=_validate_watermark,
+    validate=subclass_validator("watermark", Watermarker, _has_kind),
 )
 
 

@@ -32,7 +32,7 @@ class PrivacyCard(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
 
-    schema_version: Literal[1] = CARD_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     model_id: str = Field(min_length=1)
     model_kind: str = Field(min_length=1)
     guarantee: str = RECORD_LEVEL

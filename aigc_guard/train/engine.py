@@ -33,6 +33,7 @@ from aigc_guard.train.card import (
     PrivacyCard,
     compute_model_id,
 )
+from aigc_guard.train.step_cap import apply_step_cap
 
 if TYPE_CHECKING:
     import torch
@@ -157,6 +158,7 @@ def train_dp_gan(
 
     from aigc_guard.train.models.gan import GanConfig
 
+    max_steps = apply_step_cap(max_steps)
     plan = _Plan(
         target_epsilon=target_epsilon, target_delta=target_delta, epochs=epochs,
         batch_size=batch_size, max_grad_norm=max_grad_norm, accountant=accountant,
@@ -419,7 +421,10 @@ def _generator_step(gan: _Gan, n: int) -> float:
     try:
         gan.g_optimizer.zero_grad(set_to_none=True)
         loss, fake, labels = generator_loss(
-            gan.generator, gan.discriminator, n, diversity_weight=gan.plan.diversity_weight
+            gan.generator,  # type: ignore[arg-type]  # a Generator, held as nn.Module
+            gan.discriminator,
+            n,
+            diversity_weight=gan.plan.diversity_weight,
         )
         loss.backward()
         gan.g_optimizer.step()
@@ -432,8 +437,8 @@ def _generator_step(gan: _Gan, n: int) -> float:
         decay = gan.plan.ema_decay
         for averaged, live in zip(gan.ema.parameters(), gan.generator.parameters(), strict=True):
             averaged.lerp_(live, 1.0 - decay)
-        for averaged, live in zip(gan.ema.buffers(), gan.generator.buffers(), strict=True):
-            averaged.copy_(live)
+        for buffer, live_buffer in zip(gan.ema.buffers(), gan.generator.buffers(), strict=True):
+            buffer.copy_(live_buffer)
     return float(loss.item())
 
 

@@ -133,6 +133,6 @@ def _is_label(value: object, classes: int) -> bool:
     if isinstance(value, bool):
         return False
     try:
-        return 0 <= operator.index(value) < classes  # int and numpy integers
+        return 0 <= operator.index(value) < classes  # type: ignore[arg-type]  # int, numpy
     except TypeError:
         return False
