@@ -256,12 +256,18 @@ def _alpha_channels(
     """One alpha channel per frame when any frame has a pixel that is not opaque, else ()."""
     from PIL import Image as PILImage
 
-    if not any(alpha is not None and alpha.getextrema()[0] < 255 for alpha in alphas):
+    if not any(alpha is not None and _lowest(alpha) < 255 for alpha in alphas):
         return ()
     return tuple(
         alpha if alpha is not None else PILImage.new("L", colour.size, 255)
         for colour, alpha in zip(colours, alphas, strict=True)
     )
+
+
+def _lowest(channel: Image.Image) -> float:
+    """The smallest value of a single-band image."""
+    low = channel.getextrema()[0]
+    return float(low) if isinstance(low, int | float) else 0.0
 
 
 def _orientation(image: Image.Image) -> Image.Transpose | None:

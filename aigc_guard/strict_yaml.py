@@ -55,7 +55,7 @@ class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
                     key_node.start_mark, f"duplicate key {_short(key)} (first on line {line + 1})"
                 )
             first_seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)
 
 
 def _check_budgets(text: str) -> None:
@@ -79,11 +79,12 @@ def _check_budgets(text: str) -> None:
                 raise _problem(event.start_mark, f"more than {MAX_NODES:,} values")
 
 
-def _problem(mark: yaml.Mark | None, message: str) -> YamlProblem:
+def _problem(mark: Any, message: str) -> YamlProblem:
     return YamlProblem(_where(mark), message)
 
 
-def _where(mark: yaml.Mark | None) -> str:
+def _where(mark: Any) -> str:
+    """`mark` is a pure-Python or a libyaml Mark (both have `line` and `column`)."""
     return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "<file>"
 
 

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from PIL import Image
 from typer.testing import CliRunner
 
-from aigc_guard.audit import AuditLog
 from aigc_guard.cli import app
 
 runner = CliRunner()
@@ -44,8 +43,7 @@ FILES = st.lists(
 def setup(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     base = tmp_path_factory.mktemp("cli-props")
     paths = prepare(base)
-    db = f"sqlite:///{base / 'audit.db'}"
-    AuditLog(db, hash_key=b"p" * 32).close()
+    db = f"sqlite:///{base / 'audit.db'}"  # created by the first `guard`, with the keys' hash key
     return {"policy": str(paths["policy"]), "keys": str(paths["keys"]), "db": db,
             "base": str(base)}  # fmt: skip
 
@@ -82,9 +80,9 @@ def test_cli_json_for_any_batch(setup: dict[str, str], files: list) -> None:
     common = ["--keys", setup["keys"]]
     commands = {
         "inspect": ["inspect", *paths, "--json", "--policy", setup["policy"]],
-        "verify": ["verify", *paths, "--json", "--db", setup["db"], *common],
         "guard": ["guard", *paths, "--out", str(folder / "out"), "--policy", setup["policy"],
                   "--db", setup["db"], *common],
+        "verify": ["verify", *paths, "--json", "--db", setup["db"], *common],
     }  # fmt: skip
     for command, arguments in commands.items():
         result = runner.invoke(app, arguments)
