@@ -7,7 +7,9 @@ OUT    ?= demo-out
 # torch first, pinned: opacus and invisible-watermark would otherwise pull a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
 
-.PHONY: venv demo test test-fast lint bench clean
+FUZZ_SECONDS ?= 120
+
+.PHONY: venv demo test test-fast lint bench fuzz hardening-table clean
 
 venv: $(STAMP)
 
@@ -28,8 +30,8 @@ test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 lint: venv
-	$(BIN)/ruff check aigc_guard tests examples benchmarks
-	$(BIN)/ruff format --check aigc_guard tests examples benchmarks
+	$(BIN)/ruff check aigc_guard tests examples benchmarks fuzz
+	$(BIN)/ruff format --check aigc_guard tests examples benchmarks fuzz
 	$(BIN)/mypy
 
 # Every benchmark; the README quotes what they print (about 15 minutes on 2 cores).
@@ -42,6 +44,19 @@ bench: venv
 	$(BIN)/python benchmarks/pii.py
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/train_gan.py
+
+# Not in CI: coverage-guided fuzzing of the image and policy loaders, FUZZ_SECONDS each.
+fuzz: venv
+	$(BIN)/python -c "import atheris" 2>/dev/null || $(BIN)/pip install --quiet "$(TORCH)" -e ".[fuzz]"
+	$(BIN)/python fuzz/seed_corpus.py
+	$(BIN)/python fuzz/fuzz_image_loader.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		-timeout=20 -artifact_prefix=fuzz/ fuzz/corpus/images
+	$(BIN)/python fuzz/fuzz_policy.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		-timeout=20 -artifact_prefix=fuzz/ fuzz/corpus/policies
+
+# Runs the hardening and property tests and rewrites the README's hardening table.
+hardening-table: venv
+	$(BIN)/python benchmarks/hardening_table.py --write-readme
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -9,11 +9,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import io
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError
+from aigc_guard.limits import DEFAULT_LIMITS, InputLimits
+from aigc_guard.loading import (
+    DEFAULT_FRAME_MS,
+    DecodedImage,
+    check_shape,
+    decode_image,
+    decode_text,
+    normalize_image,
+    read_bounded,
+)
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -52,21 +63,53 @@ def strictest(decisions: list[Decision]) -> Decision:
 
 @dataclass(frozen=True)
 class Artifact:
-    """One generated output: an image or a text, never both."""
+    """One generated output: an image or a text, never both.
+
+    An image carries every frame in `frames` (RGB or L; `image` is the first, so a
+    check or mark that looks at one picture keeps working) and, when some pixel is
+    not opaque, the alpha channel of each frame in `alpha` (mode L), so checks can
+    look at every frame and at the alpha channel as pictures of their own
+    (`image_views`). `durations` holds an animation's frame times in milliseconds.
+    Build images with `from_image`, `from_bytes` or `from_file`: they go through the
+    guarded loader (aigc_guard.loading), which fills these fields.
+    """
 
     kind: ArtifactKind
     image: Image.Image | None = None
     text: str | None = None
+    frames: tuple[Image.Image, ...] = ()
+    alpha: tuple[Image.Image, ...] = ()
+    durations: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind is ArtifactKind.IMAGE and self.image is not None and not self.frames:
+            object.__setattr__(self, "frames", (self.image,))
+        if self.alpha and len(self.alpha) != len(self.frames):
+            raise InputError(f"{len(self.alpha)} alpha channels for {len(self.frames)} frames")
 
     @classmethod
-    def from_image(cls, image: Image.Image) -> Artifact:
+    def from_image(cls, image: Image.Image, *, limits: InputLimits | None = None) -> Artifact:
+        """An image artifact from a PIL image of any mode, animated or not (see loading).
+
+        `limits` (e.g. a policy's `limits`) refuses an image over budget; None checks none.
+        """
         from PIL import Image as PILImage
 
         if not isinstance(image, PILImage.Image):
             raise InputError(f"expected a PIL image, got {type(image).__name__}")
         if image.width == 0 or image.height == 0:
             raise InputError("image has zero width or height")
-        return cls(kind=ArtifactKind.IMAGE, image=image)
+        return cls.from_decoded(normalize_image(image, limits=limits))
+
+    @classmethod
+    def from_decoded(cls, decoded: DecodedImage) -> Artifact:
+        return cls(
+            kind=ArtifactKind.IMAGE,
+            image=decoded.frames[0],
+            frames=decoded.frames,
+            alpha=decoded.alpha,
+            durations=decoded.durations,
+        )
 
     @classmethod
     def from_text(cls, text: str) -> Artifact:
@@ -75,36 +118,26 @@ class Artifact:
         return cls(kind=ArtifactKind.TEXT, text=text)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> Artifact:
-        """Load an image (PNG, JPEG, WebP) or a UTF-8 text file (.txt).
+    def from_file(cls, path: str | Path, *, limits: InputLimits | None = None) -> Artifact:
+        """Load an image (PNG, JPEG, WebP) or a UTF-8 text file (.txt) within `limits`.
 
-        Raises InputError naming the file when it is missing, of another type,
-        truncated or not decodable, so a batch stops with a useful message.
+        Raises InputError naming the file and the reason (missing, another type, over
+        a budget of the policy's `limits:`, truncated, not decodable), so a batch
+        reports it on its own line and goes on.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
-        return cls.from_bytes(path.read_bytes(), name=str(path))
+        return cls.from_bytes(read_input(path, limits), name=str(path), limits=limits)
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, name: str) -> Artifact:
+    def from_bytes(cls, data: bytes, *, name: str, limits: InputLimits | None = None) -> Artifact:
         """Decode a file's bytes; `name` gives the type by its suffix and names it in errors.
 
         Text is decoded as is (no newline translation), so it matches the bytes a
         manifest or a content hash was made over.
         """
-        suffix = Path(name).suffix.lower()
-        if suffix in TEXT_SUFFIXES:
-            try:
-                return cls.from_text(data.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{name}: not UTF-8 text ({exc.reason})") from exc
-        if suffix not in IMAGE_SUFFIXES:
-            supported = ", ".join(sorted([*IMAGE_SUFFIXES, *TEXT_SUFFIXES]))
-            raise InputError(
-                f"{name}: unsupported file type {suffix!r}; expected one of {supported}"
-            )
-        return cls.from_image(load_image_bytes(data, source=name))
+        limits = limits or DEFAULT_LIMITS
+        if _file_kind(name) is ArtifactKind.TEXT:
+            return cls.from_text(decode_text(data, source=name, limits=limits))
+        return cls.from_decoded(decode_image(data, source=name, limits=limits))
 
     def require_image(self) -> Image.Image:
         """The image of an image artifact; InputError for a text one."""
@@ -120,31 +153,94 @@ class Artifact:
     def suffix(self) -> str:
         return ".txt" if self.kind is ArtifactKind.TEXT else ".png"
 
+    def image_views(self) -> list[tuple[str, Image.Image]]:
+        """Every picture in an image, labelled: `frame N` (colour) and `alpha N` (L)."""
+        views = [(f"frame {index}", frame) for index, frame in enumerate(self.frames)]
+        return views + [(f"alpha {index}", alpha) for index, alpha in enumerate(self.alpha)]
+
+    def map_frames(self, change: Callable[[Image.Image], Image.Image]) -> Artifact:
+        """A copy with `change` applied to every frame's colour planes (e.g. a watermark);
+        the alpha channels follow a change of size."""
+        from PIL import Image as PILImage
+
+        frames = tuple(change(frame) for frame in self.frames)
+        alpha = tuple(
+            channel if channel.size == frame.size
+            else channel.resize(frame.size, PILImage.Resampling.LANCZOS)
+            for channel, frame in zip(self.alpha, frames, strict=False)
+        )  # fmt: skip
+        return replace(self, image=frames[0], frames=frames, alpha=alpha)
+
+    def check_within(self, limits: InputLimits, *, source: str = "output") -> None:
+        """Raise InputError when this artifact is over `limits` (generated outputs)."""
+        if self.kind is ArtifactKind.TEXT:
+            size = len((self.text or "").encode("utf-8"))
+            if size > limits.max_text_bytes:
+                raise InputError(
+                    f"{source}: {size:,} bytes of text is over the budget of "
+                    f"{limits.max_text_bytes:,} bytes (limits.max_text_bytes)"
+                )
+            return
+        width, height = self.frames[0].size if self.frames else (0, 0)
+        check_shape(width, height, len(self.frames), source=source, limits=limits)
+
     def to_bytes(self) -> bytes:
-        """Canonical bytes: UTF-8 for text, PNG for images (lossless, C2PA-signable)."""
+        """Canonical bytes: UTF-8 for text, PNG for images (lossless, C2PA-signable);
+        an animation becomes an animated PNG, alpha is kept."""
         if self.kind is ArtifactKind.TEXT:
             return (self.text or "").encode("utf-8")
+        pictures = [_with_alpha(frame, alpha) for frame, alpha in self._frames_and_alpha()]
         buffer = io.BytesIO()
-        self.image.save(buffer, format="PNG")  # type: ignore[union-attr]
+        if len(pictures) == 1:
+            pictures[0].save(buffer, format="PNG")
+        else:
+            durations = list(self.durations) or [DEFAULT_FRAME_MS] * len(pictures)
+            pictures[0].save(buffer, format="PNG", save_all=True, append_images=pictures[1:],
+                             duration=durations, loop=0)  # fmt: skip
         return buffer.getvalue()
 
     def sha256(self) -> str:
         return hashlib.sha256(self.to_bytes()).hexdigest()
 
+    def _frames_and_alpha(self) -> list[tuple[Image.Image, Image.Image | None]]:
+        frames = self.frames or ((self.image,) if self.image is not None else ())
+        alpha: tuple[Image.Image | None, ...] = self.alpha or (None,) * len(frames)
+        return list(zip(frames, alpha, strict=True))
 
-def load_image_bytes(data: bytes, *, source: str = "<bytes>") -> Image.Image:
-    """Decode image bytes fully (not lazily), turning decoder failures into InputError."""
-    from PIL import Image as PILImage
-    from PIL import UnidentifiedImageError
 
-    try:
-        image = PILImage.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{source}: not a readable image ({exc})") from exc
-    if image.width == 0 or image.height == 0:
-        raise InputError(f"{source}: image has zero width or height")
-    return image
+def _with_alpha(frame: Image.Image, alpha: Image.Image | None) -> Image.Image:
+    if alpha is None:
+        return frame
+    merged = frame.convert("LA" if frame.mode == "L" else "RGBA")
+    merged.putalpha(alpha if alpha.size == frame.size else alpha.resize(frame.size))
+    return merged
+
+
+def _file_kind(name: str) -> ArtifactKind:
+    """The kind a file name's suffix announces; InputError for any other suffix."""
+    suffix = Path(name).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return ArtifactKind.TEXT
+    if suffix in IMAGE_SUFFIXES:
+        return ArtifactKind.IMAGE
+    supported = ", ".join(sorted([*IMAGE_SUFFIXES, *TEXT_SUFFIXES]))
+    raise InputError(f"{name}: unsupported file type {suffix!r}; expected one of {supported}")
+
+
+def read_input(path: str | Path, limits: InputLimits | None = None) -> bytes:
+    """The bytes of an input file, refused before reading when over the budget of its
+    kind (by suffix: `limits.max_text_bytes` or `limits.max_image_bytes`)."""
+    limits = limits or DEFAULT_LIMITS
+    is_text = _file_kind(str(path)) is ArtifactKind.TEXT
+    budget = "max_text_bytes" if is_text else "max_image_bytes"
+    return read_bounded(path, max_bytes=getattr(limits, budget), budget=f"limits.{budget}")
+
+
+def load_image_bytes(
+    data: bytes, *, source: str = "<bytes>", limits: InputLimits | None = None
+) -> Image.Image:
+    """The first frame (RGB or L) of image bytes, through the guarded loader."""
+    return decode_image(data, source=source, limits=limits or DEFAULT_LIMITS).frames[0]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,15 @@ message alone tells the user what to fix; callers can catch `AigcGuardError`.
 
 from __future__ import annotations
 
+MAX_PROBLEMS = 20
+MAX_LINE = 300
+
+
+def truncated(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters (marked "..."): input from outside may be hostile,
+    and no error message may grow with it."""
+    return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
+
 
 class AigcGuardError(Exception):
     """Root of every error this package raises deliberately."""
@@ -14,18 +23,27 @@ class AigcGuardError(Exception):
 class PolicyError(AigcGuardError):
     """A policy file is missing, malformed or fails validation.
 
-    `problems` lists every `(field, message)` found, so a user fixes them in one go.
+    `problems` lists every `(field, message)` found, so a user fixes them in one go;
+    the message shows the first MAX_PROBLEMS, each line cut to MAX_LINE characters.
     """
 
     def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
         self.source = source
         self.problems = problems
-        lines = [f"  {field}: {message}" for field, message in problems]
-        super().__init__(f"invalid policy {source}:\n" + "\n".join(lines))
+        lines = [truncated(f"  {field}: {message}", MAX_LINE) for field, message in problems]
+        if len(lines) > MAX_PROBLEMS:
+            lines = [*lines[:MAX_PROBLEMS], f"  ... and {len(lines) - MAX_PROBLEMS} more"]
+        header = truncated(f"invalid policy {source}:", MAX_LINE)
+        super().__init__(header + "\n" + "\n".join(lines))
 
 
 class InputError(AigcGuardError):
     """An input (image, text file, generator output) cannot be used as given."""
+
+
+class DeliveryError(AigcGuardError):
+    """An output folder is unusable, or an output could not be written after its audit
+    row was committed (a follow-up `delivery_failed` row then records it)."""
 
 
 class GeneratorError(AigcGuardError):
@@ -64,6 +82,7 @@ __all__ = [
     "AigcGuardError",
     "AuditError",
     "CredentialError",
+    "DeliveryError",
     "DependencyError",
     "FingerprintIndexError",
     "GeneratorError",
@@ -72,4 +91,5 @@ __all__ = [
     "PluginError",
     "PolicyError",
     "TrainingError",
+    "truncated",
 ]

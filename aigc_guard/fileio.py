@@ -6,6 +6,7 @@ the temp-file-then-rename dance lives in one place.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -43,6 +44,30 @@ def atomic_writer(
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_new(path: str | Path, data: bytes) -> None:
+    """Write `data` to `path`, which must not exist: FileExistsError otherwise.
+
+    The bytes go to a temp sibling first (fsynced), which is then hard-linked to
+    `path`: the link fails if `path` appeared meanwhile, so nothing is ever
+    overwritten, and `path` never shows a partial file (a full disk, a signal).
+    """
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(errno.EEXIST, "file exists; outputs are never overwritten", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temp_name, path)
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, *, mode: int | None = None) -> None:

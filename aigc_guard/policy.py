@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import reprlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from aigc_guard.checks.base import CheckSettings
-from aigc_guard.errors import PolicyError
+from aigc_guard.errors import InputError, PolicyError, truncated
+from aigc_guard.limits import InputLimits
 from aigc_guard.marks.settings import MarksSettings
 
 DEFAULT_POLICY = "default"
 POLICY_SUFFIXES = (".yaml", ".yml")
+MAX_POLICY_BYTES = 1_000_000
+_BOUNDED_REPR = reprlib.Repr()  # a value quoted in a message: a few items, a few levels
+_BOUNDED_REPR.maxlevel, _BOUNDED_REPR.maxstring, _BOUNDED_REPR.maxother = 2, 60, 60
 
 
 def bundled_policy_dir() -> Path:
@@ -80,6 +85,7 @@ class Policy(_Strict):
     checks: ChecksPolicy = ChecksPolicy()
     marks: MarksSettings = MarksSettings()
     generation: GenerationPolicy = GenerationPolicy()
+    limits: InputLimits = InputLimits()
 
     @functools.cached_property
     def sha256(self) -> str:
@@ -130,20 +136,30 @@ def load_policy(name_or_path: str | Path | None = None) -> Policy:
     if not path.is_file():
         bundled = ", ".join(bundled_policies())
         raise PolicyError(str(path), [("<file>", f"no such file (bundled policies: {bundled})")])
-    return parse_policy(path.read_text(encoding="utf-8"), source=str(path))
+    from aigc_guard.loading import read_bounded
+
+    try:
+        data = read_bounded(path, max_bytes=MAX_POLICY_BYTES, budget="policy files")
+        text = data.decode("utf-8")
+    except InputError as exc:
+        raise PolicyError(str(path), [("<file>", str(exc).removeprefix(f"{path}: "))]) from exc
+    except UnicodeDecodeError as exc:
+        where = f"byte offset {exc.start}"
+        raise PolicyError(str(path), [(where, f"not UTF-8 text ({exc.reason})")]) from exc
+    return parse_policy(text, source=str(path))
 
 
 def parse_policy(text: str, *, source: str = "<string>") -> Policy:
-    import yaml
+    """Validate a policy's YAML text (strict YAML: bounded aliases and nesting, no
+    duplicate keys; see aigc_guard.strict_yaml)."""
+    from aigc_guard.strict_yaml import YamlProblem, load_strict
 
+    if len(text) > MAX_POLICY_BYTES:
+        raise PolicyError(source, [("<file>", f"longer than {MAX_POLICY_BYTES:,} characters")])
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<file>"
-        raise PolicyError(
-            source, [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from exc
+        data = load_strict(text)
+    except YamlProblem as exc:
+        raise PolicyError(source, [(exc.where, exc.message)]) from exc
     if not isinstance(data, dict):
         raise PolicyError(source, [("<file>", f"expected a mapping, got {type(data).__name__}")])
     model = policy_model()
@@ -154,14 +170,15 @@ def parse_policy(text: str, *, source: str = "<string>") -> Policy:
 
 
 def _describe(error: Any, model: type[BaseModel]) -> tuple[str, str]:
-    """Turn one pydantic error into (dotted field, what was expected and what was found)."""
-    location = ".".join(str(part) for part in error["loc"]) or "<file>"
+    """Turn one pydantic error into (dotted field, what was expected and what was found),
+    each bounded in length (the input may be hostile)."""
+    location = truncated(".".join(str(part) for part in error["loc"]) or "<file>", 120)
     if error["type"] == "extra_forbidden":
         parent = _model_at(model, error["loc"][:-1])
         valid = ", ".join(parent.model_fields) if parent else "?"
         return location, f"unknown key; valid keys here: {valid}"
-    found = error.get("input")
-    return location, f"{error['msg']} (got {found!r})"
+    found = truncated(_BOUNDED_REPR.repr(error.get("input")), 80)
+    return location, f"{truncated(error['msg'], 200)} (got {found})"
 
 
 def _model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -22,8 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind
-from aigc_guard.errors import InputError
+from aigc_guard.artifacts import IMAGE_SUFFIXES, MEDIA_TYPES, Artifact, ArtifactKind, read_input
+from aigc_guard.limits import DEFAULT_LIMITS, InputLimits
+from aigc_guard.loading import read_bounded
+
+MAX_SIDECAR_BYTES = 1_000_000
 
 if TYPE_CHECKING:
     from aigc_guard.audit import AuditEntry, AuditLog
@@ -90,6 +93,8 @@ class Verifier:
 
     `trust_anchors_pem`: the CA certificates a manifest's signer must chain to (PEM).
     `watermark_keys`: the keys whose watermarks count as evidence.
+
+    `limits` bounds what a file may cost to read (default: the default policy's).
     """
 
     def __init__(
@@ -98,10 +103,12 @@ class Verifier:
         audit: AuditLog | None = None,
         trust_anchors_pem: bytes | None = None,
         watermark_keys: list[WatermarkKey] | tuple[WatermarkKey, ...] = (),
+        limits: InputLimits = DEFAULT_LIMITS,
     ) -> None:
         self._audit = audit
         self._trust = trust_anchors_pem
         self._keys = list(watermark_keys)
+        self._limits = limits
         self._detectors: dict[ArtifactKind, list[Watermarker]] = {}
 
     def detectors(self, kind: ArtifactKind) -> list[Watermarker]:
@@ -133,12 +140,14 @@ class Verifier:
 
     def verify_file(self, path: str | Path) -> VerifyReport:
         path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
-        data = path.read_bytes()  # read once: decoded, watermark-read, C2PA-hashed, looked up
-        artifact = Artifact.from_bytes(data, name=str(path))
+        data = read_input(path, self._limits)  # once: decoded, watermark-read, hashed, looked up
+        artifact = Artifact.from_bytes(data, name=str(path), limits=self._limits)
         sidecar_path = path.with_name(path.name + SIDECAR_SUFFIX)
-        sidecar = sidecar_path.read_bytes() if sidecar_path.is_file() else None
+        sidecar = (
+            read_bounded(sidecar_path, max_bytes=MAX_SIDECAR_BYTES, budget="C2PA sidecars")
+            if sidecar_path.is_file()
+            else None
+        )
         return self.verify_bytes(data, artifact=artifact, name=str(path), sidecar=sidecar)
 
     def verify_bytes(

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from aigc_guard.audit.hashing import GENESIS_HASH, HASHED_FIELDS
 from aigc_guard.errors import AuditError, InputError
 
-EVENTS = ("output", "model", "generation_error", "purge")
+EVENTS = ("output", "model", "generation_error", "purge", "delivery_failed")
 DECISIONS = ("allow", "redact", "regenerate", "block", "error")
 CONTENT_KINDS = ("image", "text")
 

@@ -187,7 +187,8 @@ class Guard:
         seed: int | None,
         attempt: int,
     ) -> list[Artifact]:
-        """Ask the generator for a candidate per slot; a failure is logged, then raised."""
+        """Ask the generator for a candidate per slot, each within the policy's `limits`;
+        a failure is logged, then raised."""
         try:
             candidates = adapter.produce_for(slots, prompt=request.prompt, seed=seed)
             if len(candidates) != len(slots):
@@ -195,6 +196,8 @@ class Guard:
                     f"generator {adapter.model_id!r} returned {len(candidates)} outputs "
                     f"for {len(slots)} requested"
                 )
+            for candidate in candidates:  # garbage from a generator is its failure
+                candidate.check_within(self.policy.limits, source="generator output")
             return candidates
         except AigcGuardError as exc:
             cause = exc.__cause__ or exc

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aigc_guard.artifacts import Artifact, CheckResult, Decision
-from aigc_guard.fileio import write_bytes_atomic
+from aigc_guard.fileio import write_bytes_new
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,29 @@ class GuardResult:
         return self.artifact.suffix if self.artifact is not None else ".bin"
 
     def save(self, path: str | Path) -> Path:
-        """Write the delivered bytes (and `PATH.c2pa` for a text manifest) atomically."""
+        """Write the delivered bytes (and `PATH.c2pa` for a text manifest) to new files.
+
+        Never overwrites (FileExistsError when either file exists) and never leaves a
+        partial file under either name (see `write_bytes_new`). The manifest is
+        written first and removed again if the output cannot be, so an output never
+        appears without it. `aigc_guard.delivery.OutputFolder` adds the audit trail.
+        """
         if self.data is None:
             raise ValueError(f"output {self.content_id} was blocked; nothing to save")
         path = Path(path)
-        write_bytes_atomic(path, self.data)
-        if self.sidecar is not None:
-            write_bytes_atomic(path.with_name(path.name + ".c2pa"), self.sidecar)
+        sidecar = path.with_name(path.name + ".c2pa") if self.sidecar is not None else None
+        if sidecar is not None and path.exists():
+            raise FileExistsError(
+                errno.EEXIST, "file exists; outputs are never overwritten", str(path)
+            )
+        if sidecar is not None:
+            write_bytes_new(sidecar, self.sidecar)  # type: ignore[arg-type]
+        try:
+            write_bytes_new(path, self.data)
+        except BaseException:
+            if sidecar is not None:
+                sidecar.unlink(missing_ok=True)
+            raise
         return path
 
     def to_dict(self) -> dict[str, Any]:

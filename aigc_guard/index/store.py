@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -170,12 +171,37 @@ def load_arrays(
     if not isinstance(files, dict):
         raise FingerprintIndexError(f"{path / MANIFEST}: field 'files' missing; rebuild the index")
     arrays = {}
-    for name in names:
-        arrays[name] = np.load(_verified(path, f"{name}.npy", files), allow_pickle=False)
-    ids = json.loads(_verified(path, IDS, files).read_text(encoding="utf-8"))
+    try:
+        for name in names:
+            file = _verified(path, f"{name}.npy", files)
+            _check_declared_npy_size(file)
+            arrays[name] = np.load(file, allow_pickle=False)
+        ids = json.loads(_verified(path, IDS, files).read_text(encoding="utf-8"))
+    except (ValueError, EOFError, OSError) as exc:  # a damaged file whose hash was updated too
+        raise FingerprintIndexError(
+            f"{path}: unreadable index file ({exc}); rebuild the index"
+        ) from exc
     if not isinstance(ids, list) or not all(isinstance(item, str) for item in ids):
         raise FingerprintIndexError(f"{path / IDS}: expected a JSON list of strings")
     return arrays, ids
+
+
+def _check_declared_npy_size(file: Path) -> None:
+    """Refuse a .npy whose header declares more data than the file holds, before numpy
+    allocates it (a 100-byte file may declare 10^12 values)."""
+    with file.open("rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        readers = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}  # fmt: skip
+        if version not in readers:
+            raise ValueError(f".npy format version {version} is not one this index writes")
+        shape, _, dtype = readers[version](handle)
+        declared = math.prod(shape) * dtype.itemsize
+        available = file.stat().st_size - handle.tell()
+    if declared > available:
+        raise FingerprintIndexError(
+            f"{file}: declares {declared:,} bytes but holds {available:,}; rebuild the index"
+        )
 
 
 def _verified(path: Path, name: str, files: Mapping[str, Any]) -> Path:

@@ -14,6 +14,8 @@ from aigc_guard.artifacts import Artifact, ArtifactKind
 from aigc_guard.marks.settings import MarksSettings
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from aigc_guard.credentials.watermark_key import WatermarkKey
     from aigc_guard.marks.base import Watermarker
     from aigc_guard.marks.provenance import C2paProvenance
@@ -139,14 +141,19 @@ class Marker:
         return artifact.to_bytes(), implicit  # text: the signed sidecar carries it
 
     def _watermark(self, artifact: Artifact, content_id: str) -> Artifact:
-        if artifact.kind is ArtifactKind.IMAGE:
-            from aigc_guard.marks.image_watermark import upscale_for_watermark
+        """Every frame of an image carries the mark (its alpha channel follows any upscale)."""
+        marker = self.watermarker(artifact.kind)
+        if artifact.kind is not ArtifactKind.IMAGE:
+            return marker.apply(artifact, content_id)
+        from aigc_guard.marks.image_watermark import upscale_for_watermark
 
-            image = upscale_for_watermark(
-                artifact.require_image(), min_side=self._policy.watermark.min_side
-            )
-            artifact = Artifact.from_image(image)
-        return self.watermarker(artifact.kind).apply(artifact, content_id)
+        min_side = self._policy.watermark.min_side
+
+        def mark_frame(frame: Image.Image) -> Image.Image:
+            large = upscale_for_watermark(frame, min_side=min_side)
+            return marker.apply(Artifact.from_image(large), content_id).image  # type: ignore[return-value]
+
+        return artifact.map_frames(mark_frame)
 
     def _assertions(
         self, content_id: str, context: ProvenanceContext, watermark: dict[str, Any] | None

@@ -41,8 +41,10 @@ def encode_mark(content_id: str, key: WatermarkKey) -> str:
 
 
 def strip_marks(text: str) -> str:
-    """`text` without any well-formed zero-width mark (other characters untouched)."""
-    return _MARK_RE.sub("", text)
+    """`text` without any zero-width mark, and without stray WORD JOINERs: removing one
+    mark nested inside another (FRAME FRAME bits FRAME bits FRAME) would otherwise
+    re-form the outer one, a forged payload that `detect` would read first."""
+    return _MARK_RE.sub("", text).replace(FRAME, "")
 
 
 class ZeroWidthTextWatermarker(Watermarker):

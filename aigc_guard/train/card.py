@@ -110,9 +110,11 @@ def read_json(path: Path, *, what: str) -> dict[str, Any]:
         raise TrainingError(f"{what} not found: {path}") from exc
     except OSError as exc:
         raise TrainingError(f"cannot read {what} {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise TrainingError(f"{what} {path} is not UTF-8 (byte offset {exc.start})") from exc
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise TrainingError(f"{what} {path} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise TrainingError(f"{what} {path} must hold a JSON object, got {type(data).__name__}")

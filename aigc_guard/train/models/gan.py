@@ -24,6 +24,9 @@ MODEL_KIND = "dp-gan"
 MODEL_VERSION = 1
 
 
+MAX_SIZE = 1024  # bounds model.json (read from disk) so loading cannot allocate gigabytes
+
+
 @dataclass(frozen=True)
 class GanConfig:
     """Architecture of both networks; saved as model.json beside the weights."""
@@ -41,6 +44,14 @@ class GanConfig:
             for name, value in asdict(self).items()
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0
         ]
+        problems += [
+            f"{name}={value} (at most {limit}: a larger network is refused before it is built)"
+            for name, value, limit in (
+                ("latent_dim", self.latent_dim, MAX_SIZE), ("num_classes", self.num_classes, 1000),
+                ("g_width", self.g_width, MAX_SIZE), ("d_width", self.d_width, MAX_SIZE),
+            )
+            if isinstance(value, int) and value > limit
+        ]  # fmt: skip
         if self.image_size != 28:
             problems.append(f"image_size={self.image_size} (only 28 is supported)")
         if self.channels != 1:
