@@ -28,7 +28,7 @@ from trail import KEY, assert_trail_consistent
 from aigc_guard import Guard
 from aigc_guard.artifacts import Artifact
 from aigc_guard.audit import AuditLog
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.credentials import SigningCredentials, ensure_dev_keys
 from aigc_guard.delivery import OutputFolder, generate_into
 from aigc_guard.errors import AigcGuardError, AuditError, DeliveryError, GeneratorError
 from aigc_guard.policy import parse_policy
@@ -39,7 +39,7 @@ NO_CHECKS = no_checks_policy("limits: {max_image_pixels: 250000}\n")
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("keys")
-    ensure_dev_credentials(folder)
+    ensure_dev_keys(folder)
     return folder
 
 
@@ -214,7 +214,7 @@ def test_signer_failing_midway(sqlite_url: str, keys: Path, tmp_path: Path) -> N
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    dev = ensure_dev_credentials(keys)
+    dev = ensure_dev_keys(keys)
     key = serialization.load_pem_private_key(dev.key_path.read_bytes(), password=None)
     calls = {"n": 0}
 

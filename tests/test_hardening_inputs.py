@@ -278,6 +278,7 @@ def test_cli_reports_each_bad_file_and_goes_on(tmp_path: Path) -> None:
     paths.insert(3, str(tmp_path / "big.txt"))
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     AuditLog(db, hash_key=KEY).close()
+    (tmp_path / "no-keys").mkdir()  # a named keys folder must exist; this one holds nothing
     no_keys = ["--keys", str(tmp_path / "no-keys")]  # read-only: no hash key to compare
     commands = [["inspect", "--json", "--policy", str(policy)],
                 ["verify", "--json", "--db", db, *no_keys]]  # fmt: skip

@@ -11,9 +11,12 @@ from limited import run_limited
 
 from aigc_guard.artifacts import Artifact, ArtifactKind
 from aigc_guard.checks.pii import PiiCheck
+from aigc_guard.credentials.watermark_key import WatermarkKey
 from aigc_guard.errors import InputError
 from aigc_guard.limits import InputLimits
 from aigc_guard.marks.text_watermark import ZeroWidthTextWatermarker, encode_mark
+
+KEY = WatermarkKey(b"property-tests-watermark-key-32b")
 
 FAST = settings(max_examples=80, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))  # fmt: skip
@@ -97,7 +100,7 @@ def test_pii_and_text_mark_on_tricky_text(pii: PiiCheck, text: str, content_id: 
         assert 0 <= finding["start"] < finding["end"] <= len(text)
     if result.failed:
         pii.redact(artifact, result)
-    marker = ZeroWidthTextWatermarker()
+    marker = ZeroWidthTextWatermarker(KEY)
     reading = marker.detect(marker.apply(artifact, content_id))
     assert reading.found and reading.payload == content_id
 
@@ -105,9 +108,9 @@ def test_pii_and_text_mark_on_tricky_text(pii: PiiCheck, text: str, content_id: 
 def test_a_nested_forged_mark_does_not_survive_marking() -> None:
     """Text arriving with a mark nested in a mark: stripping the inner one used to
     re-form the outer (forged) one, which `detect` then read instead of ours."""
-    forged = encode_mark("aaaaaaaaaaaa")
+    forged = encode_mark("aaaaaaaaaaaa", KEY)
     text = forged[0] + forged + forged[1:] + " hello world"
-    marker = ZeroWidthTextWatermarker()
+    marker = ZeroWidthTextWatermarker(KEY)
     assert marker.detect(marker.apply(Artifact.from_text(text), "bbbbbbbbbbbb")).payload == (
         "bbbbbbbbbbbb"
     )

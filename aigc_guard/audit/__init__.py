@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from aigc_guard.audit.records import (
         DECISIONS,
         EVENTS,
+        AuditDecision,
         AuditEntry,
+        AuditEvent,
         AuditRecord,
         ChainHead,
     )
@@ -47,6 +49,8 @@ _LAZY = {
     "AuditRecord": "records",
     "ChainHead": "records",
     "DECISIONS": "records",
+    "AuditDecision": "records",
+    "AuditEvent": "records",
     "EVENTS": "records",
     "ChainReport": "chain",
     "verify_chain": "chain",
@@ -85,7 +89,9 @@ __all__ = [
     "ENV_VAR",
     "EVENTS",
     "GENESIS_HASH",
+    "AuditDecision",
     "AuditEntry",
+    "AuditEvent",
     "AuditLog",
     "AuditRecord",
     "ChainHead",

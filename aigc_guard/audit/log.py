@@ -41,6 +41,7 @@ from aigc_guard.audit.records import (
     ChainHead,
     decode_json_columns,
     entry_from_fields,
+    plain_value,
     utc_now_text,
 )
 from aigc_guard.audit.schema import prepare, read_meta
@@ -257,10 +258,10 @@ class AuditLog:
         if self._key is None:
             raise AuditError(f"audit log {self.url} was opened without hash_key; cannot append")
         return {
-            "event": record.event,
+            "event": plain_value(record.event),
             "request_id": record.request_id,
             "attempt": record.attempt,
-            "decision": record.decision,
+            "decision": plain_value(record.decision),
             "policy_id": record.policy_id,
             "policy_sha256": record.policy_sha256,
             "model_id": record.model_id,

@@ -18,8 +18,29 @@ from typing import Any, NamedTuple
 from aigc_guard.audit.hashing import GENESIS_HASH, HASHED_FIELDS
 from aigc_guard.errors import AuditError, InputError
 
-EVENTS = ("output", "model", "generation_error", "purge", "delivery_failed")
-DECISIONS = ("allow", "redact", "regenerate", "block", "error")
+
+class AuditEvent(str, enum.Enum):
+    """What a row records."""
+
+    OUTPUT = "output"  # one candidate output and the decision on it
+    MODEL = "model"  # a trained model's privacy card
+    GENERATION_ERROR = "generation_error"  # the generator raised or returned garbage
+    PURGE = "purge"  # rows before a signed checkpoint were removed (retention)
+    DELIVERY_FAILED = "delivery_failed"  # an output's row was committed, its file not written
+
+
+class AuditDecision(str, enum.Enum):
+    """The decision a row records (`artifacts.Decision` plus `error`)."""
+
+    ALLOW = "allow"
+    REDACT = "redact"
+    REGENERATE = "regenerate"
+    BLOCK = "block"
+    ERROR = "error"
+
+
+EVENTS = tuple(event.value for event in AuditEvent)
+DECISIONS = tuple(decision.value for decision in AuditDecision)
 CONTENT_KINDS = ("image", "text")
 
 ENTRY_FIELDS: tuple[str, ...] = ("id", *HASHED_FIELDS, "row_hash", "row_mac")
@@ -27,7 +48,7 @@ _HEX12 = re.compile(r"[0-9a-f]{12}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Enum members (Decision, ArtifactKind) as their value; anything else unchanged."""
     return value.value if isinstance(value, enum.Enum) else value
 
@@ -59,8 +80,8 @@ class AuditRecord:
     types, positions and scores, not values).
     """
 
-    event: str
-    decision: str | None = None
+    event: AuditEvent | str
+    decision: AuditDecision | str | None = None
     request_id: str | None = None
     attempt: int = 0
     policy_id: str | None = None
@@ -76,10 +97,13 @@ class AuditRecord:
 
     def __post_init__(self) -> None:
         for name in ("event", "decision", "content_kind"):
-            object.__setattr__(self, name, _plain(getattr(self, name)))
+            object.__setattr__(self, name, plain_value(getattr(self, name)))
         _check_choice("event", self.event, EVENTS, optional=False)
         _check_choice("decision", self.decision, DECISIONS, optional=True)
         _check_choice("content_kind", self.content_kind, CONTENT_KINDS, optional=True)
+        object.__setattr__(self, "event", AuditEvent(self.event))
+        if self.decision is not None:
+            object.__setattr__(self, "decision", AuditDecision(self.decision))
         for name in ("request_id", "policy_id", "model_id"):
             _check_text(name, getattr(self, name))
         _check_text("content_id", self.content_id, _HEX12)
@@ -117,10 +141,10 @@ class AuditEntry:
     id: int
     seq: int
     created_at: datetime
-    event: str
+    event: AuditEvent
     request_id: str | None
     attempt: int
-    decision: str | None
+    decision: AuditDecision | None
     policy_id: str | None
     policy_sha256: str | None
     model_id: str | None
@@ -142,7 +166,7 @@ class AuditEntry:
         The keys are the column names, so `compute_row_hash(entry.to_dict())` gives
         `row_hash` back: an exported row can be verified without the database.
         """
-        out = {name: getattr(self, name) for name in ENTRY_FIELDS}
+        out = {name: plain_value(getattr(self, name)) for name in ENTRY_FIELDS}
         out["created_at"] = format_timestamp(self.created_at)
         return out
 
@@ -189,6 +213,12 @@ def entry_from_fields(fields: Mapping[str, Any], *, where: str) -> AuditEntry:
         raise AuditError(f"{label}: created_at {text!r} has no time zone (edited?)")
     values: dict[str, Any] = {name: fields.get(name) for name in ENTRY_FIELDS}
     values["created_at"] = created
+    try:
+        values["event"] = AuditEvent(values["event"])
+        if values["decision"] is not None:
+            values["decision"] = AuditDecision(values["decision"])
+    except ValueError as exc:
+        raise AuditError(f"{label}: {exc} (edited, or written by a newer version?)") from exc
     return AuditEntry(**values)
 
 
@@ -198,11 +228,14 @@ __all__ = [
     "EMPTY_HEAD",
     "ENTRY_FIELDS",
     "EVENTS",
+    "AuditDecision",
     "AuditEntry",
+    "AuditEvent",
     "AuditRecord",
     "ChainHead",
     "decode_json_columns",
     "entry_from_fields",
     "format_timestamp",
+    "plain_value",
     "utc_now_text",
 ]
