@@ -115,6 +115,12 @@ class Artifact:
     def from_text(cls, text: str) -> Artifact:
         if not isinstance(text, str):
             raise InputError(f"expected a str, got {type(text).__name__}")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate: no file, hash or manifest holds it
+            raise InputError(
+                f"text is not valid Unicode: {exc.reason} at character {exc.start}"
+            ) from exc
         return cls(kind=ArtifactKind.TEXT, text=text)
 
     @classmethod
