@@ -9,9 +9,7 @@ an existing file unless asked, and never touches the database file.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +24,7 @@ from aigc_guard.audit.tree_store import fetch_nodes
 from aigc_guard.audit.urls import sqlite_path
 from aigc_guard.errors import AuditError, InputError
 from aigc_guard.fileio import atomic_writer
+from aigc_guard.progress import progress as progress_display
 
 if TYPE_CHECKING:
     from aigc_guard.audit.log import AuditLog
@@ -43,20 +42,6 @@ class ExportResult:
 
 def _json_line(row: dict[str, Any]) -> str:
     return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-@contextlib.contextmanager
-def progress_bar(enabled: bool, total: int, label: str) -> Iterator[Callable[[], None]]:
-    """A rich progress bar on stderr, or a no-op; rich is imported only when asked for."""
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
 
 
 def check_target(log: AuditLog, path: Path, *, overwrite: bool) -> None:
@@ -116,11 +101,12 @@ def export_jsonl(
     check_target(log, path, overwrite=overwrite)
     checkpoint = _checkpoint_for_manifest(log, checkpoint_key)
     total = log.count() if progress else 0
+    label = f"export {path.name}"
     stats: dict[str, Any] = {"rows": 0, "first_seq": None, "last_seq": None, "head_hash": None}
     try:
         with (
             atomic_writer(path, text=True) as handle,
-            progress_bar(progress, total, f"export {path.name}") as advance,
+            progress_display(label, total, enabled=progress, transient=True) as advance,
         ):
             for row in iter_filtered(log, filters, batch=batch):
                 handle.write(_json_line(row))
@@ -192,5 +178,4 @@ __all__ = [
     "check_target",
     "export_jsonl",
     "export_trail",
-    "progress_bar",
 ]
