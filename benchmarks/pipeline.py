@@ -28,7 +28,7 @@ from aigc_guard import Guard
 from aigc_guard.artifacts import Artifact
 from aigc_guard.audit import AuditLog, AuditRecord
 from aigc_guard.checks import CheckSuite
-from aigc_guard.credentials import SigningCredentials, ensure_dev_credentials
+from aigc_guard.credentials import SigningCredentials, ensure_dev_keys, load_watermark_key
 from aigc_guard.marks.marker import Marker
 from aigc_guard.marks.payload import new_content_id
 from aigc_guard.marks.provenance import C2paProvenance, created_action_assertion
@@ -69,7 +69,7 @@ def policy_for(index: Any) -> Policy:
 
 
 def raw_stages(
-    images: list[Image.Image], index: Any, signer: SigningCredentials, db: str
+    images: list[Image.Image], index: Any, signer: SigningCredentials, db: str, keys: Path
 ) -> dict[str, float]:
     """Milliseconds per output for each library call the guard makes, timed alone."""
     policy = policy_for(index)
@@ -78,7 +78,7 @@ def raw_stages(
     with CheckSuite(policy, index=index) as suite:
         suite.run(artifacts[0])  # warm-up: imports, lazy engines
         stages["checks"] = per_output_ms(lambda: [suite.run(a) for a in artifacts], len(artifacts))
-    marker = Marker(policy.marks, provenance=None)
+    marker = Marker(policy.marks, provenance=None, watermark_key=load_watermark_key(keys))
     watermarker = marker.watermarker(artifacts[0].kind)
     watermarker.apply(artifacts[0], new_content_id())  # warm-up: OpenCV, pywt
     marked: list[Artifact] = []
@@ -111,7 +111,7 @@ def raw_stages(
 
 
 def guarded(
-    images: list[Image.Image], index: Any, signer: SigningCredentials, db: str
+    images: list[Image.Image], index: Any, signer: SigningCredentials, db: str, keys: Path
 ) -> dict[str, float]:
     """Milliseconds per output through guard.generate (one batch) and guard_artifact."""
     queue = list(images)
@@ -120,7 +120,8 @@ def guarded(
         return [queue.pop(0) for _ in range(n)]
 
     policy = policy_for(index)
-    with Guard(policy=policy, index=index, db=db, signer=signer, hash_key=KEY) as guard:
+    with Guard(policy=policy, index=index, db=db, signer=signer, hash_key=KEY, keys=keys,
+               dev_credentials=True) as guard:  # fmt: skip
         guard.guard_artifact(Artifact.from_image(images[0]))  # warm-up
         generate = per_output_ms(lambda: guard.generate(source, n=len(images)), len(images))
         artifacts = [Artifact.from_image(image) for image in images]
@@ -137,7 +138,7 @@ def main() -> None:
     images = photos(args.n)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        creds = ensure_dev_credentials(work / "keys")
+        creds = ensure_dev_keys(work / "keys")
         signer = SigningCredentials.from_files(creds.cert_chain_path, creds.key_path)
         index = build_mnist5k_index(work / "index")
         table = Table(title=f"per-output cost, {args.n} photos of 256x256 (ms)")
@@ -146,8 +147,11 @@ def main() -> None:
         table.add_column("mnist5k index", justify="right")
         columns: list[dict[str, float]] = []
         for label, chosen in (("none", None), ("mnist5k", index)):
-            raw = raw_stages(images, chosen, signer, f"sqlite:///{work / f'raw-{label}.db'}")
-            guard = guarded(images, chosen, signer, f"sqlite:///{work / f'guard-{label}.db'}")
+            raw_db, guard_db = (
+                f"sqlite:///{work / f'{kind}-{label}.db'}" for kind in ("raw", "guard")
+            )
+            raw = raw_stages(images, chosen, signer, raw_db, work / "keys")
+            guard = guarded(images, chosen, signer, guard_db, work / "keys")
             raw["sum of raw calls"] = sum(raw.values())
             total = raw["sum of raw calls"]
             for name, value in list(guard.items()):

@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aigc_guard.artifacts import PNG_COMPRESS_LEVEL
 from aigc_guard.errors import MarkError
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def png_with_metadata(image: Image.Image, record: dict[str, str]) -> bytes:
     info = PngInfo()
     info.add_itxt(GB45438_KEY, json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info)
+    image.save(buffer, format="PNG", pnginfo=info, compress_level=PNG_COMPRESS_LEVEL)
     return buffer.getvalue()
 
 
