@@ -5,13 +5,12 @@ randomness, so it never comes from the run's `seed` (the seed only reaches
 initialisation and sampling from the trained model). Three sources, one interface:
 
 - `SecureRandomness` (the default): ChaCha20 keyed with 256 bits from `os.urandom`
-  (`cryptography`), re-keyed every GiB. Gaussians come from Box-Muller on 53-bit
-  uniforms in float64, and each noise value is the sum of four such draws halved
-  (the floating-point mitigation of Opacus' secure_mode, after Holohan & Braghin
-  2021), so neither the generator state nor its seed can be recovered from outputs
-  (the attack on Philox/Mersenne generators) and the low bits of a single draw do
-  not reveal it. Not claimed: an exact (discrete) Gaussian, and protection against
-  timing side channels (Jin et al. 2022).
+  (`cryptography`), re-keyed every GiB, so the generator's key and state cannot be
+  recovered from its outputs (the published attack on Philox/Mersenne generators).
+  Gaussians come from Box-Muller on 53-bit uniforms in float64, and each noise value
+  is the sum of four such draws halved: the floating-point mitigation of Opacus'
+  secure_mode (after Holohan & Braghin 2021). Not claimed: an exact (discrete)
+  Gaussian, and protection against timing side channels (Jin et al. 2022).
 - `EntropySeededTorch`: torch's generator seeded with 64 bits from `os.urandom`:
   unpredictable without the outputs, faster, but a Mersenne Twister whose state can in
   principle be reconstructed from enough of its outputs.
