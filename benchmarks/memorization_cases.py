@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 Attack = Callable[[Image.Image, np.random.Generator], Image.Image]
+MIN_TILE_STD = 0.04
 
 
 def jpeg(image: Image.Image, rng: np.random.Generator) -> Image.Image:
@@ -208,9 +209,10 @@ def sklearn_digits_as_mnist() -> list[Image.Image]:
     return images
 
 
-def photo_tiles(side: int = 40) -> dict[str, list[tuple[str, Image.Image]]]:
+def photo_tiles(side: int = 24) -> dict[str, list[tuple[str, Image.Image]]]:
     """Non-overlapping `side` x `side` tiles of scikit-learn's sample photos, dealt
-    round-robin into 'train' (1 of 3), 'calibration' and 'evaluation'."""
+    round-robin into 'train' (1 of 3), 'calibration' and 'evaluation'. Tiles whose
+    grayscale standard deviation is under MIN_TILE_STD are left out."""
     from sklearn.datasets import load_sample_images
 
     tiles: list[tuple[str, Image.Image]] = []
@@ -218,8 +220,10 @@ def photo_tiles(side: int = 40) -> dict[str, list[tuple[str, Image.Image]]]:
         photo = Image.fromarray(array)
         for top in range(0, photo.height - side + 1, side):
             for left in range(0, photo.width - side + 1, side):
-                box = (left, top, left + side, top + side)
-                tiles.append((f"photo{number}/{top}-{left}", photo.crop(box)))
+                tile = photo.crop((left, top, left + side, top + side))
+                if np.asarray(tile.convert("L"), dtype=np.float32).std() / 255 < MIN_TILE_STD:
+                    continue  # featureless sky or blur: every such tile is a copy of another
+                tiles.append((f"photo{number}/{top}-{left}", tile))
     return {
         "train": tiles[0::3],
         "calibration": tiles[1::3],

@@ -69,6 +69,8 @@ NPROBE = 4
 MIN_SIDE = 4
 LOO_SAMPLE = 1000
 WINDOW_TOP = 3
+PHOTO_MARGIN = 3  # px at 32 px
+PHOTO_CANDIDATES = 32
 MARGIN = 4  # px at 28 px: twice the shift search
 BUILD_BLOCK = 4096
 
@@ -102,7 +104,7 @@ class Settings:
         if not isinstance(side, int) or not 8 <= side <= 128:
             raise InputError(f"resolution={side!r}: expected an int between 8 and 128")
         if profile == "photo":
-            return cls(profile, side, sigma=side / 32, max_shift=0, angles=(0.0,))
+            return cls(profile, side, sigma=side / 16, max_shift=0, angles=(0.0,))
         shift = max(1, round(2 * side / 28))
         return cls(profile, side, sigma=2.0 * side / 28, max_shift=shift,
                    angles=(-8.0, -4.0, 0.0, 4.0, 8.0), margin=MARGIN * side // 28)  # fmt: skip
@@ -278,12 +280,12 @@ class ImageIndex:
         """Set both thresholds at `fpr`/2 of held-out real images (or a leave-one-out sample)."""
         if holdout is not None:
             _, images, total = _items(holdout, "holdout")
-            check_fpr(fpr / 2, total)
+            check_fpr(fpr, total)
             found = [self._match(image) for image in track(images, total, "calibrating", progress)]
             method = "holdout"
         else:
             total = min(LOO_SAMPLE, len(self))
-            check_fpr(fpr / 2, total)
+            check_fpr(fpr, total)
             rows = np.random.default_rng(0).choice(len(self), total, replace=False)
             grids = self._grids(rows)
             found = [self._query(grid, exclude=int(row)) for grid, row in zip(grids, rows,
@@ -392,10 +394,14 @@ class ImageIndex:
 
     def _query_photo(self, gray: np.ndarray, hashes: np.ndarray) -> NearestMatch:
         s = self.settings
-        rows = np.sort(photos.hash_candidates(hashes, np.asarray(self._arrays["hashes"]),
-                                              CANDIDATES))  # fmt: skip
+        by_hash = photos.hash_candidates(hashes, np.asarray(self._arrays["hashes"]),
+                                         PHOTO_CANDIDATES)  # fmt: skip
+        thumb = thumbnail(gray, s.resolution)
+        grid = vectors.low_pass(thumb, s.sigma)
+        probes = vectors.embed(np.stack([grid, np.ascontiguousarray(grid[:, ::-1])]))
+        rows = np.union1d(by_hash, self._candidates(probes, None)[:PHOTO_CANDIDATES])
         items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
-        views = photos.crop_views(gray, s.resolution, s.sigma)
+        views = photos.crop_views(thumb, s.resolution, s.sigma, PHOTO_MARGIN * s.resolution // 32)
         return self._ranked(rows, photos.crop_similarities(items, views, s.resolution), None)
 
     def _ranked(self, rows: np.ndarray, similarity: np.ndarray, where: str | None) -> NearestMatch:

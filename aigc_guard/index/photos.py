@@ -63,10 +63,11 @@ def hash_candidates(query: np.ndarray, hashes: np.ndarray, count: int) -> np.nda
     return top_rows(-best.astype(np.float32), count)
 
 
-def crop_views(gray: np.ndarray, side: int, sigma: float) -> list[CropView]:
-    """The query (any size, float32) as it would sit inside an item's `side` x `side`
+def crop_views(gray: np.ndarray, side: int, sigma: float, margin: int) -> list[CropView]:
+    """The query (its `side` x `side` thumbnail, float32) as it would sit inside an item's `side` x `side`
     thumbnail if it were a crop: one view per kept share of width and height and per
-    offset, and the same for the mirror image."""
+    offset, and the same for the mirror image. A `margin` band is left out (a shift or
+    rotation fills it with background)."""
     import cv2
 
     views = []
@@ -74,11 +75,14 @@ def crop_views(gray: np.ndarray, side: int, sigma: float) -> list[CropView]:
         for share_w in CROP_SHARES:
             for share_h in CROP_SHARES:
                 width, height = round(side * (1 - share_w)), round(side * (1 - share_h))
-                small = cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
-                vector = unit_rows(low_pass(small, sigma)[None])[0]
+                small = (picture if (width, height) == (side, side) else
+                         cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA))  # fmt: skip
+                inner = low_pass(small, sigma)[margin : height - margin, margin : width - margin]
+                vector = unit_rows(inner[None])[0]
                 for top in range(side - height + 1):
                     for left in range(side - width + 1):
-                        views.append(CropView(left, top, height, width, vector))
+                        views.append(CropView(left + margin, top + margin, height - 2 * margin,
+                                              width - 2 * margin, vector))  # fmt: skip
     return views
 
 
