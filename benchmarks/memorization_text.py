@@ -23,6 +23,9 @@ import numpy as np
 from memorization_text_cases import ATTACKS, Corpus, make_corpus, unrelated_outputs
 
 from aigc_guard.index.text import TextIndex, TextMatch
+from aigc_guard.index.text_hashing import normalise
+
+STYLES = ("prose", "profile")
 
 
 def caught(index: TextIndex, match: TextMatch, source: str) -> tuple[bool, bool, bool]:
@@ -36,21 +39,38 @@ def caught(index: TextIndex, match: TextMatch, source: str) -> tuple[bool, bool,
 def detection(index: TextIndex, corpus: Corpus, per_attack: int) -> None:
     rng = random.Random(7)
     sources = rng.sample(corpus.train, min(per_attack, len(corpus.train)))
-    print(f"## Text: detection of copies ({len(sources)} training records per attack)\n")
-    print("| attack | flagged | right record | by a verbatim span | distance median |")
-    print("|---|---|---|---|---|")
+    styles = {style: sum(r[0].startswith(style) for r in sources) for style in STYLES}
+    counts = ", ".join(f"{n} {style}" for style, n in styles.items())
+    print(f"## Text: detection of copies ({len(sources)} training records per attack: {counts})\n")
+    print("| attack | flagged, right record: all | prose | profiles | by a verbatim span | "
+          "distance median |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    corpus_text = "\n".join(normalise(text) for _, text in corpus.train)
+    private: dict[str, list[bool]] = {}
     for name, attack in ATTACKS.items():
-        results, distances = [], []
+        right: dict[str, list[bool]] = {style: [] for style in STYLES}
+        spans, distances = [], []
         for record_id, text in sources:
-            output, _ = attack(text, rng, corpus)
+            output, copied = attack(text, rng, corpus)
             match = index.nearest(output)
-            results.append(caught(index, match, record_id))
+            _, hit, span = caught(index, match, record_id)
+            right[record_id.split("-")[0]].append(hit)
+            spans.append(span)
             distances.append(match.distance)
-        flagged, right, span = (np.mean([r[i] for r in results]) for i in range(3))
+            if copied is not None:  # a run: is it one record's text or shared boilerplate?
+                run = normalise(copied)
+                if corpus_text.count(run) <= index.manifest["span"]["max_records"]:
+                    private.setdefault(name, []).append(span)
+        every = [hit for hits in right.values() for hit in hits]
         print(
-            f"| {name} | {flagged:.1%} | {right:.1%} | {span:.1%} | "
+            f"| {name} | {np.mean(every):.1%} | {np.mean(right['prose']):.1%} | "
+            f"{np.mean(right['profile']):.1%} | {np.mean(spans):.1%} | "
             f"{statistics.median(distances):.3f} |"
         )
+    print("\n| copied run | runs held by <= max_records training records | caught among them |")
+    print("|---|---|---|")
+    for name, hits in private.items():
+        print(f"| {name} | {len(hits) / len(sources):.1%} | {np.mean(hits):.1%} |")
     print("\n| unrelated text (evaluation split) | flagged | near-duplicate | verbatim span |")
     print("|---|---|---|---|")
     for name, texts in unrelated_outputs(corpus, rng).items():
@@ -60,11 +80,13 @@ def detection(index: TextIndex, corpus: Corpus, per_attack: int) -> None:
         print(f"| {name} ({len(texts)}) | {np.mean([bool(f) for f in flags]):.2%} | "
               f"{near:.2%} | {span:.2%} |")  # fmt: skip
     calibration = index.manifest["calibration"]
+    spans_asked = index.manifest["span"]
     print(
         f"\nThreshold {index.threshold:.3f} (distance = 1 - max(Jaccard, containment) of word "
         f"3-grams; ceiling {calibration['ceiling']}, calibrated on {calibration.get('size')} "
         f"texts, measured FPR there {calibration.get('measured_fpr')}); verbatim runs of "
-        f">= {index.min_span} normalised characters ({index.manifest['span']['min_chars']} asked).\n"
+        f">= {spans_asked['min_chars']} output characters held by <= "
+        f"{spans_asked['max_records']} training records.\n"
     )
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-Attack = Callable[[str, random.Random, "Corpus"], tuple[str, int | None]]
+Attack = Callable[[str, random.Random, "Corpus"], tuple[str, str | None]]  # output, copied run
 
 
 @dataclass
@@ -113,9 +113,10 @@ def _embedded(copied: str, rng: random.Random, corpus: Corpus, low: int, high: i
 
 
 def _run(length: int) -> Attack:
-    def attack(text: str, rng: random.Random, corpus: Corpus) -> tuple[str, int | None]:
+    def attack(text: str, rng: random.Random, corpus: Corpus) -> tuple[str, str | None]:
         start = rng.randint(0, max(0, len(text) - length))
-        return _embedded(text[start : start + length], rng, corpus, 150, 400), length
+        run = text[start : start + length]
+        return _embedded(run, rng, corpus, 150, 400), run
 
     return attack
 

@@ -73,6 +73,12 @@ CANDIDATE_RECALL = 0.995
 MIN_CONTAINMENT_SHINGLES = 4  # shorter records are compared by Jaccard only
 SPAN_SLACK = 0.8  # a run of min_span original characters keeps >= 80% after normalising
 _MAX_SPANS = 8
+# Candidate score: 1 / (records holding it) per shared anchor, plus 0.5 per shared LSH
+# band. Below 1.0 (one common anchor, a single band of shared boilerplate words) the
+# record cannot be flagged: a rare span needs an anchor held by <= max_records records
+# (score >= 1/max_records), a near-duplicate shares many bands and anchors.
+_MIN_EVIDENCE = 0.5
+_BAND_EVIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ class TextIndex:
         *,
         shingle_words: int = 3,
         min_span: int = 50,
+        max_records: int = 2,
         num_perm: int = 128,
         seed: int = 1,
         threshold: float = 0.5,
@@ -160,7 +167,13 @@ class TextIndex:
             shingle={"unit": "word", "n": shingle_words, "hash": WORD_HASH},
             minhash={"num_perm": num_perm, "seed": seed, "scheme": MINHASH_SCHEME},
             lsh={"bands": bands, "rows": rows, "recall_at_threshold": CANDIDATE_RECALL},
-            span={**spans, "hash": KGRAM_HASH, "max_postings": 512, "max_candidates": 32},
+            span={
+                **spans,
+                "hash": KGRAM_HASH,
+                "max_records": max_records,
+                "max_postings": 512,
+                "max_candidates": 16,
+            },
             threshold=threshold,
             fpr=fpr,
             calibration={"method": "none", "ceiling": threshold},
@@ -196,29 +209,41 @@ class TextIndex:
         self._manifest["calibration"] = {"method": "holdout", "ceiling": ceiling, **figures}
 
     def nearest(self, text: str) -> TextMatch:
-        """The closest record by shingles, and every common run of >= `min_span` characters."""
+        """The closest record by shingles, and every common run of >= `min_span` characters
+        that at most `span.max_records` training records hold (rarer is private; a run in
+        many records is boilerplate)."""
         if not isinstance(text, str):
             raise InputError(f"expected a str, got {type(text).__name__}")
         norm, origin = normalise_with_map(text)
         if not norm:
             return TextMatch(None, 1.0)
-        k = self._manifest["span"]["k"]
-        kgrams = char_kgrams(norm, k)
-        shingles = word_shingles(norm, self._manifest["shingle"]["n"])
+        span, n = self._manifest["span"], self._manifest["shingle"]["n"]
+        kgrams = char_kgrams(norm, span["k"])
+        shingles = word_shingles(norm, n)
+        unique, inverse = np.unique(kgrams, return_inverse=True)
+        frequency, candidates = self._lookup(unique, shingles)
+        held_by = frequency[inverse]  # records holding each query k-gram as an anchor
+
+        def rare(start: int, length: int) -> bool:
+            """Most anchors inside the run are held by <= max_records records: boilerplate
+            that many records share stays boilerplate when a few characters around it
+            happen to match one record."""
+            inside = held_by[start : start + length - span["k"] + 1]
+            inside = inside[inside > 0]
+            return inside.size == 0 or 2 * int((inside <= span["max_records"]).sum()) >= inside.size
+
         best: tuple[float, str | None] = (0.0, None)
         spans: list[SpanMatch] = []
-        for segment, row in self._candidates(kgrams, shingles):
+        for segment, row in candidates:
             record = segment.text(row)
-            record_norm, record_origin = normalise_with_map(record)
-            similarity = _similarity(
-                shingles, word_shingles(record_norm, self._manifest["shingle"]["n"])
-            )
+            record_norm = normalise(record)
+            similarity = _similarity(shingles, word_shingles(record_norm, n))
             if similarity > best[0]:
                 best = (similarity, segment.ids[row])
             spans.extend(
                 common_runs(
-                    segment.ids[row], (norm, origin, kgrams), (record_norm, record_origin), k=k,
-                    floor=self.min_span,
+                    segment.ids[row], (text, norm, origin, kgrams), (record_norm, record),
+                    k=span["k"], floor=self.min_span, min_chars=span["min_chars"], keep=rare,
                 )
             )  # fmt: skip
         spans.sort(key=lambda s: (-s.length, s.output_start, s.id))
@@ -226,24 +251,39 @@ class TextIndex:
             best[1], 1.0 - best[0], similarity=best[0], spans=tuple(spans[:_MAX_SPANS])
         )
 
-    def _candidates(self, kgrams: np.ndarray, shingles: np.ndarray) -> list[tuple[Segment, int]]:
-        """Records that share an anchor or an LSH band with the query, most anchors first."""
+    def _lookup(
+        self, unique: np.ndarray, shingles: np.ndarray
+    ) -> tuple[np.ndarray, list[tuple[Segment, int]]]:
+        """How many records hold each query k-gram as an anchor, and the candidate records:
+        those sharing an LSH band first, then by the rarity of the anchors they share
+        (sum of 1 / records holding each)."""
         span, lsh = self._manifest["span"], self._manifest["lsh"]
         keys = (
             band_keys(self._sketch(shingles), lsh["bands"], lsh["rows"]) if shingles.size else None
         )
-        unique = np.unique(kgrams)
-        scored: list[tuple[int, int, int]] = []
-        for number, segment in enumerate(self._segments):
-            rows = _postings(segment.anchor_hash, segment.anchor_row, unique, span["max_postings"])
-            found, counts = np.unique(rows, return_counts=True)
-            score = dict(zip(found.tolist(), counts.tolist(), strict=True))
+        frequency = np.zeros(unique.size, dtype=np.int64)
+        hits = []
+        for segment in self._segments:
+            lo = np.searchsorted(segment.anchor_hash, unique, side="left")
+            hi = np.searchsorted(segment.anchor_hash, unique, side="right")
+            frequency += hi - lo
+            hits.append((lo, hi))
+        scored: list[tuple[float, int, int]] = []
+        for number, (segment, (lo, hi)) in enumerate(zip(self._segments, hits, strict=True)):
+            usable = (hi > lo) & (frequency <= span["max_postings"])
+            rows = _expand(segment.anchor_row, lo[usable], hi[usable])
+            weights = np.repeat(1.0 / frequency[usable], (hi - lo)[usable])
+            found, where = np.unique(rows, return_inverse=True)
+            score = dict(zip(found.tolist(), np.bincount(where, weights).tolist(), strict=True))
             if keys is not None:
-                for row in _postings(segment.band_key, segment.band_row, keys, 1 << 30).tolist():
-                    score[row] = score.get(row, 0) + 1_000_000  # an LSH hit outranks anchors
+                band_lo = np.searchsorted(segment.band_key, keys, side="left")
+                band_hi = np.searchsorted(segment.band_key, keys, side="right")
+                for row in _expand(segment.band_row, band_lo, band_hi).tolist():
+                    score[row] = score.get(row, 0.0) + _BAND_EVIDENCE
             scored.extend((-value, number, row) for row, value in score.items())
         scored.sort()
-        return [(self._segments[n], row) for _, n, row in scored[: span["max_candidates"]]]
+        chosen = [c for c in scored[: span["max_candidates"]] if -c[0] >= _MIN_EVIDENCE]
+        return frequency, [(self._segments[n], row) for _, n, row in chosen]
 
     def _sketch(self, shingles: np.ndarray) -> np.ndarray:
         return _minhash(shingles, self._manifest["minhash"], self._permutations).hashvalues
@@ -373,19 +413,14 @@ def _merged(parts: list[SegmentData]) -> SegmentData:
     )  # fmt: skip
 
 
-def _postings(hashes: np.ndarray, rows: np.ndarray, query: np.ndarray, cap: int) -> np.ndarray:
-    """Rows of every stored hash equal to a query hash; hashes held by more than `cap`
-    rows (common phrases) are skipped."""
-    lo = np.searchsorted(hashes, query, side="left")
-    hi = np.searchsorted(hashes, query, side="right")
+def _expand(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """rows[lo[0]:hi[0]] + rows[lo[1]:hi[1]] + ..., without a Python loop."""
     counts = hi - lo
-    keep = (counts > 0) & (counts <= cap)
-    if not keep.any():
+    total = int(counts.sum())
+    if total == 0:
         return np.empty(0, dtype=np.int64)
-    lo, counts = lo[keep], counts[keep]
     starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
-    positions = starts + np.arange(int(counts.sum()))
-    return np.asarray(rows[positions], dtype=np.int64)
+    return np.asarray(rows[starts + np.arange(total)], dtype=np.int64)
 
 
 def _similarity(query: np.ndarray, record: np.ndarray) -> float:

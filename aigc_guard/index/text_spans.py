@@ -9,19 +9,20 @@ the original output and record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from aigc_guard.index.text_hashing import char_kgrams
+from aigc_guard.index.text_hashing import char_kgrams, normalise_with_map
 
 _MAX_REPEATS = 64  # a k-gram repeated more often in a record (padding, "aaaa") is skipped
 
 
 @dataclass(frozen=True)
 class SpanMatch:
-    """A common run: the record's id, its normalised length, and original offsets
-    (end exclusive) in the output and in the record. No text."""
+    """A common run: the record's id, the output characters it covers, and original
+    offsets (end exclusive) in the output and in the record. No text."""
 
     id: str
     length: int
@@ -41,16 +42,21 @@ class SpanMatch:
 
 def common_runs(
     record_id: str,
-    query: tuple[str, np.ndarray, np.ndarray],
-    record: tuple[str, np.ndarray],
+    query: tuple[str, str, np.ndarray, np.ndarray],
+    record: tuple[str, str],
     *,
     k: int,
     floor: int,
+    min_chars: int,
+    keep: Callable[[int, int], bool] | None = None,
 ) -> list[SpanMatch]:
-    """Runs of >= `floor` normalised characters shared by the query (normalised text,
-    origin map, k-gram hashes) and the record (normalised text, origin map)."""
-    q_text, q_origin, q_hashes = query
-    r_text, r_origin = record
+    """Runs shared by the query (original and normalised text, origin map, k-gram hashes)
+    and the record (normalised and original text) that are >= `floor` normalised
+    characters and cover >= `min_chars` characters of the output, counting up to two
+    separators (space, punctuation) on each side; `keep` (query start, normalised
+    length) may veto a run."""
+    q_original, q_text, q_origin, q_hashes = query
+    r_text, r_original = record
     r_hashes = char_kgrams(r_text, k)
     if q_hashes.size == 0 or r_hashes.size == 0:
         return []
@@ -63,7 +69,8 @@ def common_runs(
     breaks = np.flatnonzero((np.diff(diagonal) != 0) | (np.diff(q_pos) != 1)) + 1
     starts = np.concatenate([[0], breaks])
     ends = np.concatenate([breaks, [q_pos.size]])
-    spans = []
+    spans: list[SpanMatch] = []
+    r_origin: np.ndarray | None = None  # mapped only when a span is found (rare)
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         length = end - start + k - 1
         if length < floor:
@@ -72,12 +79,20 @@ def common_runs(
         rs = qs + int(diagonal[start])
         if q_text[qs : qs + length] != r_text[rs : rs + length]:
             continue  # a hash collision, not a copy
+        output_start = int(q_origin[qs])
+        output_end = int(q_origin[qs + length - 1]) + 1
+        if _with_separators(q_original, output_start, output_end) < min_chars:
+            continue
+        if keep is not None and not keep(qs, length):
+            continue
+        if r_origin is None:
+            r_origin = normalise_with_map(r_original)[1]
         spans.append(
             SpanMatch(
                 id=record_id,
-                length=length,
-                output_start=int(q_origin[qs]),
-                output_end=int(q_origin[qs + length - 1]) + 1,
+                length=output_end - output_start,
+                output_start=output_start,
+                output_end=output_end,
                 record_start=int(r_origin[rs]),
                 record_end=int(r_origin[rs + length - 1]) + 1,
             )
@@ -99,3 +114,14 @@ def _equal_positions(q_hashes: np.ndarray, r_hashes: np.ndarray) -> tuple[np.nda
     q_pos = np.repeat(np.arange(q_hashes.size), counts)
     first = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
     return q_pos, order[first].astype(np.int64)
+
+
+def _with_separators(text: str, start: int, end: int) -> int:
+    """Length of text[start:end] with up to two non-word characters on each side (a copied
+    run that starts or ends at punctuation or a space keeps them in the output)."""
+    for _ in range(2):
+        if start > 0 and not text[start - 1].isalnum():
+            start -= 1
+        if end < len(text) and not text[end].isalnum():
+            end += 1
+    return end - start
