@@ -143,7 +143,6 @@ class MemorizationCheck(Check):
         match = index.nearest(artifact.image)
         threshold = self.threshold_for(index)
         details: dict[str, Any] = {
-            "criterion": "near-duplicate",
             "distance": round(match.distance, 6),
             "threshold": round(threshold, 6),
             "threshold_source": "calibrated" if self._threshold is None else "policy",

@@ -42,8 +42,8 @@ def index_build(
 ) -> None:
     """Fingerprint the training data; held-out data calibrates the threshold.
 
-    Examples: aigc-guard index build --out runs/index;
-    aigc-guard index build --data corpus.jsonl --text-field body --out runs/text-index
+    Example: aigc-guard index build --out runs/index (text: --data corpus.jsonl
+    --text-field body --out runs/text-index)
     """
     from aigc_guard.index.text_corpus import is_text_corpus
 
