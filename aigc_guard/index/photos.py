@@ -64,8 +64,8 @@ def hash_candidates(query: np.ndarray, hashes: np.ndarray, count: int) -> np.nda
 
 
 def crop_views(gray: np.ndarray, side: int, sigma: float, margin: int) -> list[CropView]:
-    """The query (its `side` x `side` thumbnail, float32) as it would sit inside an item's `side` x `side`
-    thumbnail if it were a crop: one view per kept share of width and height and per
+    """The query's `side` x `side` thumbnail (float32) as it would sit inside an item's
+    thumbnail if the query were a crop: one view per kept share of width and height and per
     offset, and the same for the mirror image. A `margin` band is left out (a shift or
     rotation fills it with background)."""
     import cv2
@@ -75,8 +75,9 @@ def crop_views(gray: np.ndarray, side: int, sigma: float, margin: int) -> list[C
         for share_w in CROP_SHARES:
             for share_h in CROP_SHARES:
                 width, height = round(side * (1 - share_w)), round(side * (1 - share_h))
-                small = (picture if (width, height) == (side, side) else
-                         cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA))  # fmt: skip
+                small = picture
+                if (width, height) != (side, side):
+                    small = cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
                 inner = low_pass(small, sigma)[margin : height - margin, margin : width - margin]
                 vector = unit_rows(inner[None])[0]
                 for top in range(side - height + 1):
