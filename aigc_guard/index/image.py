@@ -287,9 +287,7 @@ class ImageIndex:
             total = min(LOO_SAMPLE, len(self))
             check_fpr(fpr, total)
             rows = np.random.default_rng(0).choice(len(self), total, replace=False)
-            grids = self._grids(rows)
-            found = [self._query(grid, exclude=int(row)) for grid, row in zip(grids, rows,
-                                                                                  strict=True)]
+            found = [self._leave_one_out(int(row)) for row in rows]
             method = "leave-one-out"
         distances = np.array([m.distance for m in found])
         ratios = np.array([m.ratio if m.ratio is not None else 1.0 for m in found])
@@ -392,14 +390,17 @@ class ImageIndex:
         similarity = np.maximum(similarity, np.abs(softer @ flat.T).max(axis=1))
         return self._ranked(rows, similarity, where)
 
-    def _query_photo(self, gray: np.ndarray, hashes: np.ndarray) -> NearestMatch:
+    def _query_photo(
+        self, gray: np.ndarray, hashes: np.ndarray, exclude: int | None = None
+    ) -> NearestMatch:
         s = self.settings
         by_hash = photos.hash_candidates(hashes, np.asarray(self._arrays["hashes"]),
-                                         PHOTO_CANDIDATES)  # fmt: skip
+                                         PHOTO_CANDIDATES + 1)  # fmt: skip
+        by_hash = by_hash[by_hash != exclude][:PHOTO_CANDIDATES]
         thumb = thumbnail(gray, s.resolution)
         grid = vectors.low_pass(thumb, s.sigma)
         probes = vectors.embed(np.stack([grid, np.ascontiguousarray(grid[:, ::-1])]))
-        rows = np.union1d(by_hash, self._candidates(probes, None)[:PHOTO_CANDIDATES])
+        rows = np.union1d(by_hash, self._candidates(probes, exclude)[:PHOTO_CANDIDATES])
         items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
         views = photos.crop_views(thumb, s.resolution, s.sigma, PHOTO_MARGIN * s.resolution // 32)
         return self._ranked(rows, photos.crop_similarities(items, views, s.resolution), None)
@@ -429,6 +430,14 @@ class ImageIndex:
             scores = np.where(rows == exclude, -np.inf, scores)
         top = vectors.top_rows(scores, CANDIDATES)
         return rows[top[np.isfinite(scores[top])]]
+
+    def _leave_one_out(self, row: int) -> NearestMatch:
+        """Item `row` (as stored) queried against every other item."""
+        grid = self._grids(np.array([row]))[0]
+        if self.settings.profile == "photo":
+            hashes = np.asarray(self._arrays["hashes"][row])[None]
+            return self._query_photo(grid, hashes, exclude=row)
+        return self._query(grid, exclude=row)
 
     def _grids(self, rows: np.ndarray) -> np.ndarray:
         """The stored (low-passed, normalised) thumbnails of `rows` as 2-D grids."""
