@@ -10,12 +10,11 @@ from faker import Faker
 from PIL import Image, ImageFilter
 
 from aigc_guard import Decision, Guard
-from aigc_guard.audit import AuditLog
-from aigc_guard.credentials import SigningCredentials
-
 from aigc_guard.artifacts import Artifact
+from aigc_guard.audit import AuditLog
 from aigc_guard.checks.base import Check
 from aigc_guard.checks.memorization import MemorizationCheck
+from aigc_guard.credentials import SigningCredentials
 from aigc_guard.errors import InputError
 from aigc_guard.index.image import ImageIndex
 from aigc_guard.index.text import TextIndex
@@ -95,9 +94,12 @@ def test_guard_regenerates_a_copy_then_blocks_and_logs_no_content(
     def painter(n: int, seed: int | None = None) -> list[Image.Image]:
         return [draws.pop(0) for _ in range(n)]
 
-    with AuditLog(sqlite_url, hash_key=b"test-hash-key-0123456789abcdef") as log, Guard(
-        policy="default", index=image_index, db=log, signer=signer, dev_credentials=True
-    ) as guard:
+    with (
+        AuditLog(sqlite_url, hash_key=b"test-hash-key-0123456789abcdef") as log,
+        Guard(
+            policy="default", index=image_index, db=log, signer=signer, dev_credentials=True
+        ) as guard,
+    ):
         [first] = guard.generate(painter, n=1)  # copy, then fresh: allowed on attempt 2
         [second] = guard.generate(painter, n=1)  # three copies: blocked
         entries = list(log.entries())

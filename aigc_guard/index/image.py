@@ -567,4 +567,3 @@ def _items(source: Any, what: str) -> tuple[list[str], Iterator[Image.Image], in
         if not (isinstance(item, tuple) and len(item) == 2):
             raise InputError(f"{what} item {position}: expected an (id, PIL image) pair")
     return [str(i) for i, _ in items], (image for _, image in items), len(items)
-
