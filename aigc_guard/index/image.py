@@ -386,7 +386,7 @@ class ImageIndex:
         similarity = np.abs(items @ flat.T).max(axis=1)
         # a blurred or shrunk-and-regrown copy is nearer the item blurred once more
         grids = items.reshape(-1, s.side, s.side)
-        softer = vectors.unit_rows(np.stack([vectors.low_pass(g, s.sigma / 2) for g in grids]))
+        softer = vectors.unit_rows(vectors.low_pass_many(grids, s.sigma / 2))
         similarity = np.maximum(similarity, np.abs(softer @ flat.T).max(axis=1))
         return self._ranked(rows, similarity, where)
 
@@ -497,7 +497,8 @@ def _fingerprint(
     def flush() -> None:
         if not grids:
             return
-        stack = np.ascontiguousarray(np.stack(grids))
+        smooth = vectors.low_pass_many(np.stack(grids), settings.sigma)
+        stack = np.ascontiguousarray(settings.interior(smooth))
         blocks["vectors"].append(vectors.unit_rows(stack).astype(np.float16))
         blocks["embeds"].append(vectors.embed(stack))
         if hashes:
@@ -509,7 +510,7 @@ def _fingerprint(
         gray = to_gray(image)
         digest.update(np.asarray(gray.shape, dtype=np.int64).tobytes())
         digest.update((gray * 255).astype(np.uint8).tobytes())
-        grids.append(settings.interior(vectors.low_pass(thumbnail(gray, side), settings.sigma)))
+        grids.append(thumbnail(gray, side))
         if settings.profile == "photo":
             hashes.append(photos.hash_rows(image)[0])
         if len(grids) == BUILD_BLOCK:
