@@ -4,7 +4,7 @@ Two profiles share one index format:
 
 - `small` (digits, icons; default 28 px): the query is low-passed (Gaussian,
   sigma 2 px at 28 px) and compared at every shift of up to 2 px and every
-  rotation in -8..8 degrees (step 4) with the low-passed training items;
+  rotation in -8..8 degrees (step 2) with the low-passed training items;
   distance = 1 - |Pearson|, so brightness, contrast and a negative copy do not
   matter. An output larger than the items is also searched in sub-windows
   (a digit in one cell of a grid, or anywhere on a canvas).
@@ -72,6 +72,7 @@ WINDOW_TOP = 3
 PHOTO_MARGIN = 3  # px at 32 px
 PHOTO_CANDIDATES = 32
 MARGIN = 4  # px at 28 px: twice the shift search
+ANGLES = (-8.0, -6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0)  # at most 1 degree off
 BUILD_BLOCK = 4096
 
 
@@ -107,7 +108,7 @@ class Settings:
             return cls(profile, side, sigma=side / 16, max_shift=0, angles=(0.0,))
         shift = max(1, round(2 * side / 28))
         return cls(profile, side, sigma=2.0 * side / 28, max_shift=shift,
-                   angles=(-8.0, -4.0, 0.0, 4.0, 8.0), margin=MARGIN * side // 28)  # fmt: skip
+                   angles=ANGLES, margin=MARGIN * side // 28)  # fmt: skip
 
     def manifest(self) -> dict[str, Any]:
         return {
