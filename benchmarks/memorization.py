@@ -139,8 +139,10 @@ def speed_section(sizes: list[int], queries: int) -> None:
     """Synthetic small images (mnist5k digits, each moved, rescaled and noised at random)."""
     split = load_mnist5k()
     print("## Speed: small images, synthetic items (one core for the query's BLAS)\n")
-    print("| items | fingerprinting + IVF lists (images/s) | index on disk (MB) | load, mmap "
-          "+ SHA-256 (s) | query median / p95 (ms) | candidate stage numpy / faiss IVF (ms) |")  # fmt: skip
+    print(
+        "| items | fingerprinting + IVF lists (images/s) | index on disk (MB) | load, mmap "
+        "+ SHA-256 (s) | query median / p95 (ms) | candidate stage numpy / faiss IVF (ms) |"
+    )
     print("|---|---|---|---|---|---|")
     rng = np.random.default_rng(SEED)
     holdout = [Image.fromarray(a) for a in split.holdout.images[:200]]
