@@ -98,6 +98,9 @@ def test_thresholds_are_calibrated_on_the_held_out_digits(index: ImageIndex, spl
     assert 0.004 <= rate <= 0.012  # target 1%: half by distance, half by the ratio test
     assert 0 < index.threshold < calibration["quantiles"]["0.5"]
     assert 0 < index.ratio_threshold < 1
+    # sub-window matches get their own thresholds, from 2x2 grids of the held-out digits
+    assert calibration["windows"]["size"] == 250
+    assert 0 < index.manifest["window_threshold"] < calibration["quantiles"]["0.5"]
 
 
 def test_another_digit_data_set_is_rarely_flagged(index: ImageIndex) -> None:
