@@ -412,8 +412,14 @@ class ImageIndex:
                 float(manifest.get("window_ratio_threshold", self.ratio_threshold)))  # fmt: skip
 
     def _match(self, image: Image.Image) -> NearestMatch:
+        from PIL import Image as PILImage
+
         gray = to_gray(image)
         if self.settings.profile == "photo":
+            trimmed = photos.trim_flat_border(gray)
+            if trimmed.shape != gray.shape and min(trimmed.shape) >= MIN_SIDE:
+                gray = trimmed
+                image = PILImage.fromarray((trimmed * 255).astype(np.uint8))
             return self._query_photo(gray, photos.hash_rows(image))
         return self._query(thumbnail(gray, self.resolution))
 
