@@ -25,6 +25,22 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def text_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A text index too: the default policy needs an index for each kind it inspects."""
+    folder = tmp_path_factory.mktemp("text-idx")
+    corpus = folder / "corpus.txt"
+    corpus.write_text(
+        "The lease renews every March and the deposit is held in a separate account.\n"
+        "Our cooperative meets on the first Tuesday to plan repairs of the old boiler.\n",
+        encoding="utf-8",
+    )
+    out = folder / "index"
+    result = runner.invoke(app, ["index", "build", "--data", str(corpus), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from aigc_guard.train.data import load_mnist5k
 
@@ -45,9 +61,10 @@ def _json_lines(output: str) -> list[dict]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
-def test_inspect_json_shape(index_dir: Path, inputs: dict[str, Path]) -> None:
+def test_inspect_json_shape(index_dir: Path, text_index_dir: Path, inputs: dict[str, Path]) -> None:
     files = [str(inputs[name]) for name in ("copied", "fresh", "note")]
-    result = runner.invoke(app, ["inspect", *files, "--json", "--index", str(index_dir)])
+    indexes = ["--index", str(index_dir), "--index", str(text_index_dir)]
+    result = runner.invoke(app, ["inspect", *files, "--json", *indexes])
     assert result.exit_code == 0, result.output
     copied, fresh, note = _json_lines(result.stdout)
     assert copied["file"] == files[0]
@@ -56,6 +73,8 @@ def test_inspect_json_shape(index_dir: Path, inputs: dict[str, Path]) -> None:
     assert memorization["passed"] is False
     assert memorization["distance"] <= memorization["threshold"]
     assert memorization["nearest_id"] == "mnist5k/train/0007"
+    assert memorization["criterion"] in ("distance", "ratio")  # as in the audit row
+    assert memorization["where"] == "frame 0"
     assert fresh["checks"]["memorization"]["nearest_id"].startswith("mnist5k/train/")
     assert fresh["checks"]["pii"]["passed"] is True  # its metadata was screened: nothing
     assert fresh["checks"]["pii"]["entities"] == []
@@ -66,26 +85,33 @@ def test_inspect_json_shape(index_dir: Path, inputs: dict[str, Path]) -> None:
     text = inputs["note"].read_text()
     assert text[entity["start"] : entity["end"]] == EMAIL
     assert EMAIL not in result.stdout  # positions, never values
-    assert note["checks"]["memorization"]["skipped"] is True
+    assert note["checks"]["memorization"]["passed"] is True  # checked against the text index
+    assert note["checks"]["memorization"]["spans"] == []
 
 
-def test_inspect_reports_a_bad_file_and_goes_on(index_dir: Path, inputs: dict[str, Path]) -> None:
+def test_inspect_reports_a_bad_file_and_goes_on(
+    index_dir: Path, text_index_dir: Path, inputs: dict[str, Path]
+) -> None:
     files = [str(inputs["broken"]), str(inputs["note"])]
-    result = runner.invoke(app, ["inspect", *files, "--json", "--index", str(index_dir)])
+    indexes = ["--index", str(index_dir), "--index", str(text_index_dir)]
+    result = runner.invoke(app, ["inspect", *files, "--json", *indexes])
     assert result.exit_code == 1
     broken, note = _json_lines(result.stdout)
     assert "not a readable image" in broken["error"]
     assert note["decision"] == "redact"
 
 
-def test_guard_then_verify_files(index_dir: Path, inputs: dict[str, Path], tmp_path: Path) -> None:
+def test_guard_then_verify_files(
+    index_dir: Path, text_index_dir: Path, inputs: dict[str, Path], tmp_path: Path
+) -> None:
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     keys = str(tmp_path / "keys")
     assert runner.invoke(app, ["keys", "dev", "--out", keys]).exit_code == 0
     files = [str(inputs[name]) for name in ("copied", "fresh", "note")]
     out = tmp_path / "out"
     result = runner.invoke(app, ["guard", *files, "--out", str(out), "--index", str(index_dir),
-                                 "--db", db, "--keys", keys, "--dev-credentials"])  # fmt: skip
+                                 "--index", str(text_index_dir), "--db", db, "--keys", keys,
+                                 "--dev-credentials"])  # fmt: skip
     assert result.exit_code == 0, result.output
     copied, fresh, note = _json_lines(result.stdout)
     assert copied["decision"] == "block" and copied["output"] is None

@@ -95,21 +95,32 @@ class CheckSuite:
 
 
 def _as_indexes(index: Any) -> dict[str, Any]:
-    """`index` as kind -> index: a mapping as given, else one index (or folder) for its kind.
+    """`index` as kind -> index: a mapping as given; one index (or folder), or a list of
+    them, each under its own kind (two of one kind is an error).
 
     A folder is loaded here, once, to learn its kind.
     """
     from pathlib import Path
 
+    from aigc_guard.errors import FingerprintIndexError
+
     if index is None:
         return {}
     if isinstance(index, Mapping):
         return dict(index)
-    if isinstance(index, (str, Path)):
-        from aigc_guard.index import load_index
+    found: dict[str, Any] = {}
+    for item in index if isinstance(index, (list, tuple)) else [index]:
+        if isinstance(item, (str, Path)):
+            from aigc_guard.index import load_index
 
-        index = load_index(index)
-    return {str(getattr(index, "kind", "image")): index}
+            item = load_index(item)
+        kind = str(getattr(item, "kind", "image"))
+        if kind in found:
+            raise FingerprintIndexError(
+                f"two {kind} indexes given; pass one index per kind (image, text)"
+            )
+        found[kind] = item
+    return found
 
 
 def build_checks(

@@ -43,8 +43,12 @@ PolicyOption = Annotated[
     ),
 ]
 IndexOption = Annotated[
-    Path | None,
-    typer.Option("--index", help="Fingerprint index folder for the memorization check."),
+    list[Path] | None,
+    typer.Option(
+        "--index",
+        help="Fingerprint index folder for the memorization check; repeat it to give one "
+        "per artifact kind (an image index and a text index).",
+    ),
 ]
 KeysOption = Annotated[
     Path | None,
@@ -150,7 +154,7 @@ class SigningOptions:
 
 def guard_settings(
     policy: str | None,
-    index: Path | None,
+    index: list[Path] | None,
     db: str | None,
     keys: Path | None,
     signing: SigningOptions | None = None,

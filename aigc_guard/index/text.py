@@ -1,29 +1,33 @@
-"""Text fingerprint index: MinHash LSH for candidates, exact Jaccard to decide.
+"""Text fingerprint index: near-duplicates (MinHash LSH) and verbatim spans (winnowing).
 
-Texts are normalised (NFKC, case-folded, words joined by one space, punctuation
-dropped) and cut into shingles: character 5-grams by default. Measured on 766
-README paragraphs: with 20% of its words replaced, a copy stayed within 0.43 of
-its source (90th percentile) while 95% of unrelated paragraphs were farther
-than 0.65; with word 5-grams the same figures were 0.85 and 0.91. Each shingle is
-hashed to 64 bits (BLAKE2b): the exact Jaccard runs on those sorted arrays,
-and their low 32 bits feed a datasketch MinHash ("affine32" scheme).
+Two questions are asked of every output:
 
-`distance = 1 - Jaccard`. The LSH bands are chosen so that an item at the
-threshold is a candidate with probability >= 0.995; farther items may be
-missed and then report distance 1.0. Jaccard compares whole items: a short
-snippet of a long training text is far from it, so index long documents as
-paragraph-sized items. The shingle hashes can be brute-forced back to text:
-protect the index like the training data.
+* **Near-duplicate.** Word 3-gram shingles; candidates from a MinHash LSH
+  (datasketch MinHash, bands stored as sorted 64-bit keys) and from the span
+  anchors below; the decision is exact, on the candidate's stored text:
+  `similarity = max(Jaccard, containment)`, containment being the share of the
+  record's shingles found in the output (a record pasted into a longer output
+  keeps containment ~1). `distance = 1 - similarity`, flagged at or below the
+  threshold (calibrated on held-out texts, never above the ceiling).
+* **Verbatim span.** Character k-grams of the normalised text; each record
+  keeps its winnowing fingerprints (the minimum hash of every window), so any
+  run of `window + k - 1` shared characters shares at least one anchor. The
+  output's k-grams at every position are looked up in the sorted anchor array;
+  the records hit are compared exactly and every common run is reported with
+  its offsets in the output and in the record (original characters).
+
+The index stores the training texts (for exact offsets and distances): protect
+it like the training data. Audit rows get ids, offsets and figures, never text.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,51 +38,60 @@ from aigc_guard.index.store import (
     check_fpr,
     check_ids,
     check_manifest,
-    load_arrays,
     new_manifest,
     read_manifest,
     require_fields,
-    track,
-    write_index_dir,
+)
+from aigc_guard.index.text_hashing import (
+    KGRAM_HASH,
+    NORMALISE,
+    WORD_HASH,
+    band_keys,
+    char_kgrams,
+    normalise,
+    normalise_with_map,
+    winnow,
+    word_shingles,
+)
+from aigc_guard.index.text_spans import SpanMatch, common_runs
+from aigc_guard.index.text_store import (
+    Segment,
+    SegmentData,
+    append_segment,
+    load_segment,
+    write_new_index,
 )
 
 if TYPE_CHECKING:
-    from datasketch import MinHash, MinHashLSH
+    from datasketch import MinHash
 
 KIND = "text"
-ALGORITHM = "minhash-lsh+jaccard"
-ALGORITHM_VERSION = 1
-NORMALISE = "nfkc+casefold+words"
-SHINGLE_HASH = "blake2b-64"
+ALGORITHM = "minhash-lsh+winnowed-spans"
+ALGORITHM_VERSION = 2
 MINHASH_SCHEME = "affine32"
 CANDIDATE_RECALL = 0.995
-_WORD = re.compile(r"\w+")
+MIN_CONTAINMENT_SHINGLES = 4  # shorter records are compared by Jaccard only
+SPAN_SLACK = 0.8  # a run of min_span original characters keeps >= 80% after normalising
+_MAX_SPANS = 8
+# Candidate score: 1 / (records holding it) per shared anchor, plus 0.5 per shared LSH
+# band. Below 1.0 (one common anchor, a single band of shared boilerplate words) the
+# record cannot be flagged: a rare span needs an anchor held by <= max_records records
+# (score >= 1/max_records), a near-duplicate shares many bands and anchors.
+_MIN_EVIDENCE = 0.5
+_BAND_EVIDENCE = 0.5
 
 
-def normalise(text: str) -> str:
-    """The text as compared: NFKC, case-folded, words joined by single spaces."""
-    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+@dataclass(frozen=True)
+class TextMatch(NearestMatch):
+    """The nearest record by shingles (`id`, `distance`), and every long common run."""
 
-
-def shingles(text: str, *, unit: str = "char", n: int = 5) -> np.ndarray:
-    """Sorted unique 64-bit hashes of the text's n-grams (characters or words)."""
-    clean = normalise(text)
-    if not clean:
-        return np.empty(0, dtype=np.uint64)
-    tokens: Sequence[str] = clean if unit == "char" else clean.split(" ")
-    joiner = "" if unit == "char" else " "
-    grams = {joiner.join(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1))}
-    hashes = [
-        int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "big")
-        for g in grams
-    ]
-    return np.unique(np.asarray(hashes, dtype=np.uint64))
+    similarity: float = 0.0
+    spans: tuple[SpanMatch, ...] = ()
 
 
 def lsh_bands(num_perm: int, similarity: float) -> tuple[int, int]:
     """The (bands, rows) with the most rows per band that still makes an item at
-    `similarity` a candidate with probability >= CANDIDATE_RECALL (fewest false
-    candidates at that recall)."""
+    `similarity` a candidate with probability >= CANDIDATE_RECALL."""
     for rows in range(num_perm // 2, 0, -1):
         bands = num_perm // rows
         if bands >= 2 and 1.0 - (1.0 - similarity**rows) ** bands >= CANDIDATE_RECALL:
@@ -86,54 +99,52 @@ def lsh_bands(num_perm: int, similarity: float) -> tuple[int, int]:
     return num_perm, 1
 
 
-def _minhash(values: np.ndarray, num_perm: int, seed: int) -> MinHash:
-    from datasketch import MinHash
-
-    sketch = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme=MINHASH_SCHEME)
-    sketch.update_batch((values & np.uint64(0xFFFFFFFF)).tolist())
-    return sketch
+def span_params(min_span: int) -> dict[str, int]:
+    """k-gram length and winnowing window so that any common run of `floor` normalised
+    characters (80% of `min_span`) shares an anchor: window + k - 1 == floor."""
+    if not isinstance(min_span, int) or isinstance(min_span, bool) or not 20 <= min_span <= 10_000:
+        raise InputError(f"min_span={min_span!r}: expected an int between 20 and 10000 characters")
+    floor = math.ceil(SPAN_SLACK * min_span)
+    k = min(16, floor // 2)
+    return {"min_chars": min_span, "floor": floor, "k": k, "window": floor - k + 1}
 
 
 class TextIndex:
-    """Training texts as shingle sets and MinHashes, with a near-duplicate threshold."""
+    """Training texts, their MinHash bands and span anchors, in one or more segments."""
 
     kind = KIND
 
-    def __init__(
-        self,
-        *,
-        shingle_hashes: np.ndarray,
-        offsets: np.ndarray,
-        minhashes: np.ndarray,
-        ids: list[str],
-        manifest: dict[str, Any],
-    ) -> None:
-        self._shingles = shingle_hashes
-        self._offsets = offsets
-        self._minhashes = minhashes
-        self._ids = ids
+    def __init__(self, segments: list[Segment], manifest: dict[str, Any]) -> None:
+        self._segments = segments
         self._manifest = manifest
-        self._lsh = self._build_lsh()
+        self._bases = np.cumsum([0, *(len(s) for s in segments)])
+        self._permutations = _permutations(manifest["minhash"])
 
     @property
     def threshold(self) -> float:
-        """Distance (1 - Jaccard) at or below which a text is a near-duplicate."""
+        """Distance (1 - similarity) at or below which a text is a near-duplicate."""
         return float(self._manifest["threshold"])
+
+    @property
+    def min_span(self) -> int:
+        """Normalised characters a common run needs to be flagged as a verbatim span."""
+        return int(self._manifest["span"]["floor"])
 
     @property
     def manifest(self) -> dict[str, Any]:
         return dict(self._manifest)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return int(self._bases[-1])
 
     @classmethod
     def build(
         cls,
-        items: Sequence[tuple[str, str]],
+        items: Iterable[tuple[str, str]],
         *,
-        shingle: Literal["char", "word"] = "char",
-        ngram: int = 5,
+        shingle_words: int = 3,
+        min_span: int = 50,
+        max_records: int = 2,
         num_perm: int = 128,
         seed: int = 1,
         threshold: float = 0.5,
@@ -142,165 +153,340 @@ class TextIndex:
         progress: bool = False,
         source_name: str = "custom",
     ) -> TextIndex:
-        """Index `(id, text)` pairs.
-
-        `threshold` is the largest distance ever flagged (and what the LSH is
-        tuned for); with `holdout` texts it drops to their `fpr`-quantile when
-        fresh texts come closer than that.
-        """
-        _check_options(shingle, ngram, num_perm, threshold, fpr)
-        items = list(items)
-        if not items:
-            raise InputError("items: no texts to index")
-        for position, item in enumerate(items):
-            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], str)):
-                raise InputError(f"items[{position}]: expected an (id, text) pair of strings")
-        ids = [str(i) for i, _ in items]
-        check_ids(ids)
-        sets, sketches, digest = [], [], hashlib.sha256()
-        for item_id, text in track(items, len(items), "fingerprinting", progress):
-            sets.append(shingles(text, unit=shingle, n=ngram))
-            sketches.append(_minhash(sets[-1], num_perm, seed).hashvalues)
-            digest.update(f"{len(item_id)}:{item_id}{len(text)}:{text}".encode())
+        """Index `(id, text)` pairs. `threshold` is the largest distance ever flagged;
+        with `holdout` texts it drops to their `fpr`-quantile when they come closer."""
+        _check_options(shingle_words, num_perm, threshold, fpr)
+        spans = span_params(min_span)
         bands, rows = lsh_bands(num_perm, 1.0 - threshold)
         manifest = new_manifest(
             kind=KIND,
             algorithm=ALGORITHM,
             algorithm_version=ALGORITHM_VERSION,
-            distance="1-jaccard",
-            shingle={"unit": shingle, "n": ngram, "normalise": NORMALISE, "hash": SHINGLE_HASH},
+            distance="1-max(jaccard,containment)",
+            normalise=NORMALISE,
+            shingle={"unit": "word", "n": shingle_words, "hash": WORD_HASH},
             minhash={"num_perm": num_perm, "seed": seed, "scheme": MINHASH_SCHEME},
             lsh={"bands": bands, "rows": rows, "recall_at_threshold": CANDIDATE_RECALL},
-            count=len(items),
+            span={
+                **spans,
+                "hash": KGRAM_HASH,
+                "max_records": max_records,
+                "max_postings": 512,
+                "max_candidates": 16,
+            },
             threshold=threshold,
             fpr=fpr,
             calibration={"method": "none", "ceiling": threshold},
-            source={"name": source_name, "sha256": digest.hexdigest()},
         )
-        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([s.size for s in sets])
-        empty = np.empty(0, dtype=np.uint64)
-        index = cls(
-            shingle_hashes=np.concatenate(sets) if sets else empty,
-            offsets=offsets,
-            minhashes=np.stack(sketches).astype(np.uint32),
-            ids=ids,
-            manifest=manifest,
+        digest = hashlib.sha256()
+        data = encode(items, manifest, digest=digest, progress=progress)
+        check_ids(data.ids)
+        manifest.update(
+            count=len(data.ids), source={"name": source_name, "sha256": digest.hexdigest()}
         )
+        index = cls([Segment.from_data(data)], manifest)
         if holdout is not None:
-            index._calibrate(list(holdout), fpr=fpr, ceiling=threshold, progress=progress)
+            index.calibrate(list(holdout), fpr=fpr, progress=progress)
         return index
 
-    def _calibrate(self, texts: list[str], *, fpr: float, ceiling: float, progress: bool) -> None:
+    def calibrate(self, texts: list[str], *, fpr: float, progress: bool = False) -> None:
+        """Set the threshold to the `fpr`-quantile of held-out distances (at most the ceiling)."""
+        from aigc_guard.progress import progress as bar
+
         check_fpr(fpr, len(texts))
-        tracked = track(texts, len(texts), "calibrating", progress)
-        distances = np.array([self.nearest(text).distance for text in tracked])
+        ceiling = float(self._manifest["calibration"]["ceiling"])
+        matches = []
+        with bar("calibrating", len(texts), enabled=progress) as advance:
+            for text in texts:
+                matches.append(self.nearest(text))
+                advance()
+        distances = np.array([m.distance for m in matches])
         threshold = min(float(np.quantile(distances, fpr)), ceiling)
         figures = calibration_figures(distances, threshold)
-        self._manifest["threshold"] = threshold
+        spans = sum(1 for m in matches if m.spans)
+        figures["span_flag_rate"] = round(spans / len(texts), 6)
+        self._manifest.update(threshold=threshold, fpr=fpr)
         self._manifest["calibration"] = {"method": "holdout", "ceiling": ceiling, **figures}
 
-    def nearest(self, text: str) -> NearestMatch:
-        """The closest training text among the LSH candidates (id None if there are none)."""
+    def nearest(self, text: str) -> TextMatch:
+        """The closest record by shingles, and every common run of >= `min_span` characters
+        that at most `span.max_records` training records hold (rarer is private; a run in
+        many records is boilerplate)."""
         if not isinstance(text, str):
             raise InputError(f"expected a str, got {type(text).__name__}")
-        shingle = self._manifest["shingle"]
-        query = shingles(text, unit=shingle["unit"], n=shingle["n"])
-        if query.size == 0:
-            return NearestMatch(None, 1.0)
-        minhash = self._manifest["minhash"]
-        sketch = _minhash(query, minhash["num_perm"], minhash["seed"])
-        best_row, best_similarity = -1, 0.0
-        for row in self._lsh.query(sketch):
-            item = self._shingles[self._offsets[row] : self._offsets[row + 1]]
-            common = np.intersect1d(query, item, assume_unique=True).size
-            similarity = common / (query.size + item.size - common)
-            if similarity > best_similarity:
-                best_row, best_similarity = row, similarity
-        if best_row < 0:
-            return NearestMatch(None, 1.0)
-        return NearestMatch(self._ids[best_row], 1.0 - best_similarity)
+        norm, origin = normalise_with_map(text)
+        if not norm:
+            return TextMatch(None, 1.0)
+        span, n = self._manifest["span"], self._manifest["shingle"]["n"]
+        kgrams = char_kgrams(norm, span["k"])
+        shingles = word_shingles(norm, n)
+        unique, inverse = np.unique(kgrams, return_inverse=True)
+        frequency, candidates = self._lookup(unique, shingles)
+        held_by = frequency[inverse]  # records holding each query k-gram as an anchor
 
-    def _build_lsh(self) -> MinHashLSH:
-        """Rebuild the LSH from stored MinHash values (never unpickled)."""
-        from datasketch import MinHash, MinHashLSH
+        def rare(start: int, length: int) -> bool:
+            """Most anchors inside the run are held by <= max_records records: boilerplate
+            that many records share stays boilerplate when a few characters around it
+            happen to match one record."""
+            inside = held_by[start : start + length - span["k"] + 1]
+            inside = inside[inside > 0]
+            return inside.size == 0 or 2 * int((inside <= span["max_records"]).sum()) >= inside.size
 
-        minhash, lsh = self._manifest["minhash"], self._manifest["lsh"]
-        num_perm, seed = minhash["num_perm"], minhash["seed"]
-        permutations = MinHash(num_perm=num_perm, seed=seed, scheme=MINHASH_SCHEME).permutations
-        index = MinHashLSH(num_perm=num_perm, params=(lsh["bands"], lsh["rows"]))
-        for row, values in enumerate(self._minhashes):
-            sketch = MinHash(
-                seed=seed, hashvalues=values, permutations=permutations, scheme=MINHASH_SCHEME
-            )
-            index.insert(row, sketch, check_duplication=False)
-        return index
-
-    def save(self, directory: str | Path) -> Path:
-        """Write the index folder atomically: shingle hashes, MinHash values, ids, manifest."""
-        arrays = {
-            "shingles": self._shingles,
-            "offsets": self._offsets,
-            "minhashes": self._minhashes,
-        }
-        return write_index_dir(directory, self._manifest, arrays, self._ids)
-
-    @classmethod
-    def load(cls, directory: str | Path) -> TextIndex:
-        """Read an index folder; refuse another kind, algorithm, scheme or damaged files."""
-        manifest = read_manifest(directory)
-        expected = {"kind": KIND, "algorithm": ALGORITHM, "algorithm_version": ALGORITHM_VERSION}
-        check_manifest(manifest, directory, expected)
-        require_fields(manifest, directory, ["shingle", "minhash", "lsh", "threshold", "count"])
-        _check_schemes(manifest, directory)
-        arrays, ids = load_arrays(directory, manifest, ["shingles", "offsets", "minhashes"])
-        count, num_perm = manifest["count"], manifest["minhash"]["num_perm"]
-        offsets, minhashes = arrays["offsets"], arrays["minhashes"]
-        if (
-            len(ids) != count
-            or offsets.shape != (count + 1,)
-            or minhashes.shape != (count, num_perm)
-            or int(offsets[-1]) != arrays["shingles"].size
-        ):
-            raise FingerprintIndexError(
-                f"{Path(directory)}: arrays do not match manifest count={count} and "
-                f"num_perm={num_perm}; rebuild the index"
-            )
-        return cls(
-            shingle_hashes=arrays["shingles"].astype(np.uint64, copy=False),
-            offsets=offsets,
-            minhashes=minhashes.astype(np.uint32, copy=False),
-            ids=ids,
-            manifest=manifest,
+        best: tuple[float, str | None] = (0.0, None)
+        spans: list[SpanMatch] = []
+        for segment, row in candidates:
+            record = segment.text(row)
+            record_norm = normalise(record)
+            similarity = _similarity(shingles, word_shingles(record_norm, n))
+            if similarity > best[0]:
+                best = (similarity, segment.ids[row])
+            spans.extend(
+                common_runs(
+                    segment.ids[row], (text, norm, origin, kgrams), (record_norm, record),
+                    k=span["k"], floor=self.min_span, min_chars=span["min_chars"], keep=rare,
+                )
+            )  # fmt: skip
+        spans.sort(key=lambda s: (-s.length, s.output_start, s.id))
+        return TextMatch(
+            best[1], 1.0 - best[0], similarity=best[0], spans=tuple(spans[:_MAX_SPANS])
         )
 
+    def _lookup(
+        self, unique: np.ndarray, shingles: np.ndarray
+    ) -> tuple[np.ndarray, list[tuple[Segment, int]]]:
+        """How many records hold each query k-gram as an anchor, and the candidate records:
+        those sharing an LSH band first, then by the rarity of the anchors they share
+        (sum of 1 / records holding each)."""
+        span, lsh = self._manifest["span"], self._manifest["lsh"]
+        keys = (
+            band_keys(self._sketch(shingles), lsh["bands"], lsh["rows"]) if shingles.size else None
+        )
+        frequency = np.zeros(unique.size, dtype=np.int64)
+        hits = []
+        for segment in self._segments:
+            lo = np.searchsorted(segment.anchor_hash, unique, side="left")
+            hi = np.searchsorted(segment.anchor_hash, unique, side="right")
+            frequency += hi - lo
+            hits.append((lo, hi))
+        scored: list[tuple[float, int, int]] = []
+        for number, (segment, (lo, hi)) in enumerate(zip(self._segments, hits, strict=True)):
+            usable = (hi > lo) & (frequency <= span["max_postings"])
+            rows = _expand(segment.anchor_row, lo[usable], hi[usable])
+            weights = np.repeat(1.0 / frequency[usable], (hi - lo)[usable])
+            found, where = np.unique(rows, return_inverse=True)
+            score = dict(zip(found.tolist(), np.bincount(where, weights).tolist(), strict=True))
+            if keys is not None:
+                band_lo = np.searchsorted(segment.band_key, keys, side="left")
+                band_hi = np.searchsorted(segment.band_key, keys, side="right")
+                for row in _expand(segment.band_row, band_lo, band_hi).tolist():
+                    score[row] = score.get(row, 0.0) + _BAND_EVIDENCE
+            scored.extend((-value, number, row) for row, value in score.items())
+        scored.sort()
+        chosen = [c for c in scored[: span["max_candidates"]] if -c[0] >= _MIN_EVIDENCE]
+        return frequency, [(self._segments[n], row) for _, n, row in chosen]
 
-def _check_options(shingle: str, ngram: int, num_perm: int, threshold: float, fpr: float) -> None:
+    def _sketch(self, shingles: np.ndarray) -> np.ndarray:
+        return _minhash(shingles, self._manifest["minhash"], self._permutations).hashvalues
+
+    def flags(self, match: TextMatch, threshold: float | None = None) -> list[str]:
+        """The criteria `match` meets: 'near-duplicate' (distance <= threshold) and/or
+        'verbatim-span' (a common run of >= min_span normalised characters)."""
+        limit = self.threshold if threshold is None else threshold
+        found = ["near-duplicate"] if match.id is not None and match.distance <= limit else []
+        return found + (["verbatim-span"] if match.spans else [])
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the index folder atomically (all segments merged into one)."""
+        data = _merged([segment.data() for segment in self._segments])
+        manifest = {k: v for k, v in self._manifest.items() if k != "segments"}
+        return write_new_index(directory, manifest, data)
+
+    @classmethod
+    def load(cls, directory: str | Path, *, verify: bool = True) -> TextIndex:
+        """Open an index folder memory-mapped; refuse another kind, version or damaged files.
+        `verify` checks every file's SHA-256 first (reads the whole index once)."""
+        path = Path(directory)
+        manifest = read_manifest(path)
+        expected = {"kind": KIND, "algorithm": ALGORITHM, "algorithm_version": ALGORITHM_VERSION}
+        check_manifest(manifest, path, expected)
+        require_fields(
+            manifest, path, ["normalise", "shingle", "minhash", "lsh", "span", "threshold",
+                             "count", "segments"],
+        )  # fmt: skip
+        _check_schemes(manifest, path)
+        segments = [load_segment(path, entry, verify=verify) for entry in manifest["segments"]]
+        if sum(len(s) for s in segments) != manifest["count"]:
+            raise FingerprintIndexError(
+                f"{path}: segments hold {sum(len(s) for s in segments)} records, manifest "
+                f"count={manifest['count']}; rebuild the index"
+            )
+        return cls(segments, manifest)
+
+    @classmethod
+    def add(cls, directory: str | Path, items: Iterable[tuple[str, str]], *,
+            progress: bool = False) -> int:  # fmt: skip
+        """Append records to a saved index as a new segment (no rebuild); returns the new
+        count. Ids must be new; the threshold stays as calibrated."""
+        path = Path(directory)
+        index = cls.load(path, verify=False)
+        data = encode(items, index._manifest, digest=None, progress=progress)
+        check_ids([*(i for s in index._segments for i in s.ids), *data.ids])
+        manifest = {k: v for k, v in index._manifest.items()}
+        return int(append_segment(path, manifest, data)["count"])
+
+
+def encode(
+    items: Iterable[tuple[str, str]],
+    manifest: dict[str, Any],
+    *,
+    digest: Any = None,
+    progress: bool = False,
+) -> SegmentData:
+    """Fingerprint records with the manifest's parameters: texts, anchors, LSH band keys."""
+    from aigc_guard.progress import progress as bar
+
+    span, lsh, n = manifest["span"], manifest["lsh"], manifest["shingle"]["n"]
+    permutations = _permutations(manifest["minhash"])
+    ids: list[str] = []
+    blobs: list[bytes] = []
+    anchors: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    total = len(items) if isinstance(items, Sequence) else None
+    with bar("fingerprinting", total, enabled=progress) as advance:
+        for position, item in enumerate(items):
+            item_id, text = _checked_item(position, item)
+            norm = normalise(text)
+            if not norm:
+                raise InputError(f"record {item_id!r}: empty text (no words to index)")
+            kgrams = char_kgrams(norm, span["k"])
+            anchors.append(np.unique(kgrams[winnow(kgrams, span["window"])]))
+            sketch = _minhash(word_shingles(norm, n), manifest["minhash"], permutations)
+            keys.append(band_keys(sketch.hashvalues, lsh["bands"], lsh["rows"]))
+            blobs.append(text.encode("utf-8"))
+            ids.append(item_id)
+            if digest is not None:
+                digest.update(f"{len(item_id)}:{item_id}{len(text)}:{text}".encode())
+            advance()
+    if not ids:
+        raise InputError("items: no texts to index")
+    return _segment_data(ids, blobs, anchors, keys)
+
+
+def _segment_data(
+    ids: list[str], blobs: list[bytes], anchors: list[np.ndarray], keys: list[np.ndarray]
+) -> SegmentData:
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in blobs])
+    anchor_hash, anchor_row = _sorted_postings(anchors)
+    band_key, band_row = _sorted_postings(keys)
+    return SegmentData(ids, b"".join(blobs), offsets, anchor_hash, anchor_row, band_key, band_row)
+
+
+def _sorted_postings(per_row: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    hashes = np.concatenate(per_row) if per_row else np.empty(0, dtype=np.uint64)
+    rows = np.repeat(np.arange(len(per_row), dtype=np.uint32), [a.size for a in per_row])
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], rows[order]
+
+
+def _merged(parts: list[SegmentData]) -> SegmentData:
+    """One segment holding several (rows renumbered), for `save` after `add`."""
+    if len(parts) == 1:
+        return parts[0]
+    base = np.cumsum([0, *(len(p.ids) for p in parts)])
+    byte_base = np.cumsum([0, *(len(p.texts) for p in parts)])
+    offsets = np.concatenate(
+        [np.zeros(1, np.int64), *(p.text_offsets[1:] + byte_base[i] for i, p in enumerate(parts))]
+    )
+
+    def join(hash_name: str, row_name: str) -> tuple[np.ndarray, np.ndarray]:
+        hashes = np.concatenate([getattr(p, hash_name) for p in parts])
+        rows = np.concatenate(
+            [getattr(p, row_name) + np.uint32(base[i]) for i, p in enumerate(parts)]
+        )
+        order = np.argsort(hashes, kind="stable")
+        return hashes[order], rows[order].astype(np.uint32)
+
+    return SegmentData(
+        [i for p in parts for i in p.ids], b"".join(p.texts for p in parts), offsets,
+        *join("anchor_hash", "anchor_row"), *join("band_key", "band_row"),
+    )  # fmt: skip
+
+
+def _expand(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """rows[lo[0]:hi[0]] + rows[lo[1]:hi[1]] + ..., without a Python loop."""
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+    return np.asarray(rows[starts + np.arange(total)], dtype=np.int64)
+
+
+def _similarity(query: np.ndarray, record: np.ndarray) -> float:
+    if query.size == 0 or record.size == 0:
+        return 0.0
+    common = np.intersect1d(query, record, assume_unique=True).size
+    jaccard = common / (query.size + record.size - common)
+    containment = common / record.size if record.size >= MIN_CONTAINMENT_SHINGLES else 0.0
+    return max(jaccard, containment)
+
+
+def _permutations(minhash: dict[str, Any]) -> Any:
+    from datasketch import MinHash
+
+    return MinHash(
+        num_perm=minhash["num_perm"], seed=minhash["seed"], scheme=MINHASH_SCHEME
+    ).permutations
+
+
+def _minhash(shingles: np.ndarray, minhash: dict[str, Any], permutations: Any) -> MinHash:
+    from datasketch import MinHash
+
+    sketch = MinHash(
+        num_perm=minhash["num_perm"], seed=minhash["seed"], hashfunc=int,
+        scheme=MINHASH_SCHEME, permutations=permutations,
+    )  # fmt: skip
+    if shingles.size:
+        sketch.update_batch((shingles & np.uint64(0xFFFFFFFF)).tolist())
+    return sketch
+
+
+def _checked_item(position: int, item: Any) -> tuple[str, str]:
+    if not (isinstance(item, tuple) and len(item) == 2 and all(isinstance(v, str) for v in item)):
+        raise InputError(f"items[{position}]: expected an (id, text) pair of strings")
+    try:
+        item[1].encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"record {item[0]!r}: text is not valid Unicode ({exc.reason})") from exc
+    return item
+
+
+def _check_options(shingle_words: int, num_perm: int, threshold: float, fpr: float) -> None:
     if not 0.0 < fpr < 1.0:
         raise InputError(f"fpr={fpr!r}: expected a false-positive rate between 0 and 1")
-    if shingle not in ("char", "word"):
-        raise InputError(f"shingle={shingle!r}: expected 'char' or 'word'")
-    if not isinstance(ngram, int) or not 1 <= ngram <= 32:
-        raise InputError(f"ngram={ngram!r}: expected an int between 1 and 32")
+    if not isinstance(shingle_words, int) or not 1 <= shingle_words <= 8:
+        raise InputError(f"shingle_words={shingle_words!r}: expected an int between 1 and 8")
     if not isinstance(num_perm, int) or not 16 <= num_perm <= 1024:
         raise InputError(f"num_perm={num_perm!r}: expected an int between 16 and 1024")
     if not 0.0 < threshold < 1.0:
         raise InputError(f"threshold={threshold!r}: expected a distance between 0 and 1")
 
 
-def _check_schemes(manifest: dict[str, Any], directory: str | Path) -> None:
-    """The shingle and MinHash schemes must be the ones this code computes."""
-    shingle, minhash = manifest["shingle"], manifest["minhash"]
+def _check_schemes(manifest: dict[str, Any], directory: Path) -> None:
+    """Normalisation, hashes and MinHash scheme must be the ones this code computes."""
     wanted = {
-        "shingle.normalise": (shingle.get("normalise"), NORMALISE),
-        "shingle.hash": (shingle.get("hash"), SHINGLE_HASH),
-        "minhash.scheme": (minhash.get("scheme"), MINHASH_SCHEME),
+        "normalise": (manifest.get("normalise"), NORMALISE),
+        "shingle.hash": (manifest["shingle"].get("hash"), WORD_HASH),
+        "span.hash": (manifest["span"].get("hash"), KGRAM_HASH),
+        "minhash.scheme": (manifest["minhash"].get("scheme"), MINHASH_SCHEME),
     }
-    if shingle.get("unit") not in ("char", "word"):
-        wanted["shingle.unit"] = (shingle.get("unit"), "'char' or 'word'")
     for field, (found, value) in wanted.items():
         if found != value:
             raise FingerprintIndexError(
-                f"{Path(directory) / 'manifest.json'}: field {field!r} is {found!r}, this "
-                f"version reads {value!r}; rebuild the index"
+                f"{directory / 'manifest.json'}: field {field!r} is {found!r}, this version "
+                f"reads {value!r}; rebuild the index"
             )
+
+
+__all__ = ["SpanMatch", "TextIndex", "TextMatch", "lsh_bands", "normalise", "span_params"]

@@ -1,0 +1,168 @@
+"""Text memorization: detection per attack, false positives, and speed at 10k/100k/1M records.
+
+Run: nice -n 10 .venv/bin/python benchmarks/memorization_text.py [--train 20000]
+     [--per-attack 1000] [--sizes 10000,100000,1000000]
+Also run by benchmarks/memorization.py. Prints markdown tables (the README quotes
+them). The cases live in memorization_text_cases.py, written before any tuning;
+the threshold is calibrated on the calibration split only and the false-positive
+rate is measured on the evaluation split. Speed uses synthetic records (random
+words, ~300 characters); a query is a copy or an unrelated text, half each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from memorization_text_cases import ATTACKS, Corpus, make_corpus, unrelated_outputs
+
+from aigc_guard.index.text import TextIndex, TextMatch
+from aigc_guard.index.text_hashing import normalise
+
+STYLES = ("prose", "profile")
+
+
+def caught(index: TextIndex, match: TextMatch, source: str) -> tuple[bool, bool, bool]:
+    """(flagged, flagged for the right record, by which: near-duplicate / span)."""
+    flags = index.flags(match)
+    near = "near-duplicate" in flags and match.id == source
+    span = any(s.id == source for s in match.spans)
+    return bool(flags), near or span, span
+
+
+def detection(index: TextIndex, corpus: Corpus, per_attack: int) -> None:
+    rng = random.Random(7)
+    sources = rng.sample(corpus.train, min(per_attack, len(corpus.train)))
+    styles = {style: sum(r[0].startswith(style) for r in sources) for style in STYLES}
+    counts = ", ".join(f"{n} {style}" for style, n in styles.items())
+    print(f"## Text: detection of copies ({len(sources)} training records per attack: {counts})\n")
+    print("| attack | flagged, right record: all | prose | profiles | by a verbatim span | "
+          "distance median |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    corpus_text = "\n".join(normalise(text) for _, text in corpus.train)
+    private: dict[str, list[bool]] = {}
+    for name, attack in ATTACKS.items():
+        right: dict[str, list[bool]] = {style: [] for style in STYLES}
+        spans, distances = [], []
+        for record_id, text in sources:
+            output, copied = attack(text, rng, corpus)
+            match = index.nearest(output)
+            _, hit, span = caught(index, match, record_id)
+            right[record_id.split("-")[0]].append(hit)
+            spans.append(span)
+            distances.append(match.distance)
+            if copied is not None:  # a run: is it one record's text or shared boilerplate?
+                run = normalise(copied)
+                if corpus_text.count(run) <= index.manifest["span"]["max_records"]:
+                    private.setdefault(name, []).append(span)
+        every = [hit for hits in right.values() for hit in hits]
+        print(
+            f"| {name} | {np.mean(every):.1%} | {np.mean(right['prose']):.1%} | "
+            f"{np.mean(right['profile']):.1%} | {np.mean(spans):.1%} | "
+            f"{statistics.median(distances):.3f} |"
+        )
+    print("\n| copied run | runs held by <= max_records training records | caught among them |")
+    print("|---|---|---|")
+    for name, hits in private.items():
+        print(f"| {name} | {len(hits) / len(sources):.1%} | {np.mean(hits):.1%} |")
+    print("\n| unrelated text (evaluation split) | flagged | near-duplicate | verbatim span |")
+    print("|---|---|---|---|")
+    for name, texts in unrelated_outputs(corpus, rng).items():
+        flags = [index.flags(index.nearest(text)) for text in texts]
+        near = np.mean(["near-duplicate" in f for f in flags])
+        span = np.mean(["verbatim-span" in f for f in flags])
+        print(f"| {name} ({len(texts)}) | {np.mean([bool(f) for f in flags]):.2%} | "
+              f"{near:.2%} | {span:.2%} |")  # fmt: skip
+    calibration = index.manifest["calibration"]
+    spans_asked = index.manifest["span"]
+    print(
+        f"\nThreshold {index.threshold:.3f} (distance = 1 - max(Jaccard, containment) of word "
+        f"3-grams; ceiling {calibration['ceiling']}, calibrated on {calibration.get('size')} "
+        f"texts, measured FPR there {calibration.get('measured_fpr')}); verbatim runs of "
+        f">= {spans_asked['min_chars']} output characters held by <= "
+        f"{spans_asked['max_records']} training records.\n"
+    )
+
+
+def synthetic(count: int, seed: int, vocabulary: list[str]) -> list[tuple[str, str]]:
+    """Records of random words in sentences, ~300 characters each (fast to make)."""
+    rng = np.random.default_rng(seed)
+    words = np.asarray(vocabulary)
+    picks = words[rng.integers(0, len(words), size=(count, 48))]
+    return [(f"s{seed}-{i}", " ".join(row[:16]) + ". " + " ".join(row[16:32]) + ". "
+             + " ".join(row[32:]) + ".") for i, row in enumerate(picks.tolist())]  # fmt: skip
+
+
+def speed(sizes: list[int], vocabulary: list[str]) -> None:
+    print("## Text: speed (synthetic records, ~300 characters)\n")
+    print("| records | build (records/s) | save (s) | size on disk (MB) | load (s) | "
+          "query median / p95 (ms) | add 10k (s) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for size in sizes:
+        records = synthetic(size, 1, vocabulary)
+        with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+            folder = Path(tmp) / "index"
+            started = time.perf_counter()
+            index = TextIndex.build(records, source_name="synthetic")
+            build = time.perf_counter() - started
+            started = time.perf_counter()
+            index.save(folder)
+            save = time.perf_counter() - started
+            del index
+            started = time.perf_counter()
+            loaded = TextIndex.load(folder)
+            load = time.perf_counter() - started
+            queries = _queries(records, vocabulary)
+            times = []
+            for text in queries:
+                started = time.perf_counter()
+                loaded.nearest(text)
+                times.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            TextIndex.add(folder, synthetic(10_000, 2, vocabulary))
+            add = time.perf_counter() - started
+            megabytes = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+            del loaded
+            shutil.rmtree(folder)
+        print(
+            f"| {size:,} | {size / build:,.0f} | {save:.1f} | {megabytes:,.0f} | {load:.1f} | "
+            f"{np.median(times):.2f} / {np.quantile(times, 0.95):.2f} | {add:.1f} |",
+            flush=True,
+        )
+    print()
+
+
+def _queries(records: list[tuple[str, str]], vocabulary: list[str]) -> list[str]:
+    rng = random.Random(3)
+    copies = [text[20:200] + " " + " ".join(rng.sample(vocabulary, 20)) for _, text in
+              rng.sample(records, 100)]  # fmt: skip
+    fresh = [text for _, text in synthetic(100, 9, vocabulary)]
+    return copies + fresh
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--train", type=int, default=20_000, help="training records indexed")
+    parser.add_argument("--held", type=int, default=2_000, help="calibration and evaluation texts")
+    parser.add_argument("--per-attack", type=int, default=1_000)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args(argv)
+    corpus = make_corpus(args.train, args.held)
+    started = time.perf_counter()
+    index = TextIndex.build(corpus.train, holdout=corpus.calibration, fpr=0.01)
+    print(f"(detection index: {len(index):,} Faker records, built and calibrated in "
+          f"{time.perf_counter() - started:.1f} s)\n")  # fmt: skip
+    detection(index, corpus, args.per_attack)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if sizes:
+        speed(sizes, corpus.words)
+
+
+if __name__ == "__main__":
+    main()
