@@ -1,7 +1,9 @@
 """Memorization check on mnist5k: build time, query time, calibration, detection of edits.
 
 Run: .venv/bin/python benchmarks/memorization.py [--sample 1000]
-Prints markdown tables (the README quotes them). About a minute on 2 cores.
+Prints markdown tables (the README quotes them). About a minute on 2 cores for
+images; the text half (benchmarks/memorization_text.py) indexes up to 1,000,000
+synthetic records and takes about half an hour.
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ def main() -> None:
         )
     print()
     _compare_distances(split, rows[:300])
+    from memorization_text import main as text_main  # the text half, in its own module
+
+    text_main([])
 
 
 def _query_times(index: ImageIndex, images: list[Image.Image]) -> tuple[float, float]:
