@@ -21,7 +21,7 @@ from aigc_guard.checks.base import Action, Check, CheckContext, CheckSettings, s
 from aigc_guard.errors import FingerprintIndexError, InputError
 
 if TYPE_CHECKING:
-    from aigc_guard.index import FingerprintIndex
+    from aigc_guard.index import FingerprintIndex, NearestMatch
 
 IndexKind = Literal["image", "text"]
 KINDS: tuple[str, ...] = get_args(IndexKind)
@@ -140,25 +140,53 @@ class MemorizationCheck(Check):
             from aigc_guard.checks.memorization_text import text_result
 
             return text_result(self, index, artifact.text or "", self.threshold_for(index))
-        match = index.nearest(artifact.image)
         threshold = self.threshold_for(index)
+        view, match = self._nearest_view(index, artifact, threshold)
+        criterion = _criterion(index, match, threshold)
         details: dict[str, Any] = {
             "distance": round(match.distance, 6),
             "threshold": round(threshold, 6),
-            "threshold_source": "calibrated" if self._threshold is None else "policy",
+            "threshold_source": self.threshold_source,
+            "criterion": criterion,
             "nearest_id": match.id,
         }
+        if match.ratio is not None:
+            details["ratio"] = round(match.ratio, 6)
+            details["ratio_threshold"] = round(float(getattr(index, "ratio_threshold", 0.0)), 6)
+        if view is not None:
+            details["where"] = view if match.where is None else f"{view}, {match.where}"
         if match.phash_distance is not None:
             details["phash_distance"] = match.phash_distance
         return self.result(
-            passed=match.distance > threshold,
+            passed=criterion is None,
             details=details,
-            summary=f"distance {match.distance:.4f} <= threshold {threshold:.4f} to {match.id}",
+            summary=f"near-copy of {match.id} by {criterion}: distance {match.distance:.4f} "
+            f"(threshold {threshold:.4f})",
         )
 
     @property
     def threshold_source(self) -> str:
         return "calibrated" if self._threshold is None else "policy"
+
+    @staticmethod
+    def _nearest_view(
+        index: FingerprintIndex, artifact: Artifact, threshold: float
+    ) -> tuple[str, NearestMatch]:
+        """Every frame and alpha channel is a picture of its own: the nearest-copy one."""
+        found = [(label, index.nearest(picture)) for label, picture in artifact.image_views()]
+        score = getattr(index, "score", None)
+        if score is None:
+            return min(found, key=lambda pair: pair[1].distance)
+        return min(found, key=lambda pair: score(pair[1]))
+
+
+def _criterion(index: FingerprintIndex, match: NearestMatch, threshold: float) -> str | None:
+    """Which test calls `match` a near-copy ('distance', 'ratio'), None if none does."""
+    decide = getattr(index, "criterion", None)
+    if decide is not None:
+        result: str | None = decide(match, threshold)
+        return result
+    return "distance" if match.id is not None and match.distance <= threshold else None
 
 
 def _required_kinds(require_index: bool | Sequence[str]) -> tuple[str, ...]:

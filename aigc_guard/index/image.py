@@ -1,35 +1,41 @@
-"""Image fingerprint index: exact pixel-space nearest neighbour plus a pHash per item.
+"""Image fingerprint index: low-pass Pearson distance, searched over edits, with a ratio test.
 
-Why pixels and not perceptual hashes: on 28x28 digits a pHash does not
-discriminate (the nearest *different* digit is a median 4 bits away, 3% collide
-exactly), so the decision uses an exact distance on a grayscale thumbnail:
+Two profiles share one index format:
 
-    distance = 1 - max(pearson(query, item), 0), in [0, 1]
+- `small` (digits, icons; default 28 px): the query is low-passed (Gaussian,
+  sigma 2 px at 28 px) and compared at every shift of up to 2 px and every
+  rotation in -8..8 degrees (step 4) with the low-passed training items;
+  distance = 1 - |Pearson|, so brightness, contrast and a negative copy do not
+  matter. An output larger than the items is also searched in sub-windows
+  (a digit in one cell of a grid, or anywhere on a canvas).
+- `photo` (colour photos of any size): pHash + dHash candidates, then the same
+  distance over every crop of up to 10% per side and the mirror image
+  (see aigc_guard/index/photos.py).
 
-i.e. cosine distance of mean-centred, unit-norm pixel vectors. Centring and
-normalising make it blind to brightness and contrast changes; the query is
-also compared at every shift of up to `max_shift` pixels, so a copy moved by a
-pixel is still found. Both choices were measured on mnist5k against plain RMS
-and cosine (see benchmarks/memorization.py). The pHash is kept as a 64-bit int
-for each item and reported as a figure (and for candidate retrieval on large
-photo indexes, not done here).
+Decision (Carlini et al. 2023's criterion for calling a sample a copy, plus an
+absolute one): a query is a near-copy when its nearest distance is at or below
+`threshold`, or when it is much nearer its nearest item than its k-th nearest
+(ratio d1/dk at or below `ratio_threshold`). Both are calibrated on held-out
+real data, each at half the target false-positive rate.
 
-Scale: brute force, chunked numpy: memory N x resolution^2 x 4 bytes (314 MB
-for 100k items at 28 px) and about N x 9 x resolution^2 multiply-adds per query.
-Fine up to ~100k items; beyond, put an ANN library in front of `_best`.
-The index holds a thumbnail of every training image: protect it like the data.
+Scale: candidates come from a numpy inverted file over an 8x8 embedding (brute
+force under 20,000 items), so a query touches a few thousand items; arrays are
+memory-mapped on load. The index holds low-passed thumbnails of every training
+image: protect it like the data.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from aigc_guard.errors import FingerprintIndexError, InputError
+from aigc_guard.index import photos, vectors
 from aigc_guard.index.store import (
     NearestMatch,
     calibration_figures,
@@ -53,88 +59,488 @@ if TYPE_CHECKING:
     HoldoutItems = ImageDataset | Sequence[Image.Image] | Sequence[tuple[str, Image.Image]]
 
 KIND = "image"
-ALGORITHM = "pixel-pearson+phash"
-ALGORITHM_VERSION = 1
-DISTANCE = "1-pearson(clipped at 0), min over shifts"
-MAX_SHIFT = 1
-CHUNK_ITEMS = 8192
-QUERY_BLOCK = 128
+ALGORITHM = "lowpass-pearson-ratio"
+ALGORITHM_VERSION = 2
+PROFILES = ("small", "photo")
+RATIO_RANK = 10  # dk: the 10th nearest item
+CANDIDATES = 64
+IVF_MIN_ITEMS = 20_000
+NPROBE = 4
+MIN_SIDE = 4
 LOO_SAMPLE = 1000
+WINDOW_TOP = 3
+PHOTO_MARGIN = 3  # px at 32 px
+PHOTO_CANDIDATES = 32
+MARGIN = 4  # px at 28 px: twice the shift search
+BUILD_BLOCK = 4096
 
 
-def to_pixels(image: Image.Image, resolution: int) -> np.ndarray:
-    """Grayscale float32 thumbnail in [0, 1]; identical at build and query time.
+@dataclass(frozen=True)
+class Settings:
+    """How items are fingerprinted and queries searched; stored in the manifest."""
 
-    Downscaling uses BOX (area averaging), so a 256x256 upscale of a 28x28 digit
-    comes back to nearly the same 28x28 pixels whatever filter upscaled it.
-    """
+    profile: str
+    resolution: int
+    sigma: float
+    max_shift: int
+    angles: tuple[float, ...]
+    margin: int = 0
+
+    @property
+    def side(self) -> int:
+        """Side of the compared square: the thumbnail without its `margin` (the band that
+        a shift or rotation fills with background, left out of the comparison)."""
+        return self.resolution - 2 * self.margin
+
+    def interior(self, grids: np.ndarray) -> np.ndarray:
+        m = self.margin
+        return grids[..., m : self.resolution - m, m : self.resolution - m]
+
+    @classmethod
+    def for_profile(cls, profile: str, resolution: int | None = None) -> Settings:
+        if profile not in PROFILES:
+            raise InputError(f"profile={profile!r}: expected one of {PROFILES}")
+        side = resolution or (28 if profile == "small" else 32)
+        if not isinstance(side, int) or not 8 <= side <= 128:
+            raise InputError(f"resolution={side!r}: expected an int between 8 and 128")
+        if profile == "photo":
+            return cls(profile, side, sigma=side / 16, max_shift=0, angles=(0.0,))
+        shift = max(1, round(2 * side / 28))
+        return cls(profile, side, sigma=2.0 * side / 28, max_shift=shift,
+                   angles=(-8.0, -4.0, 0.0, 4.0, 8.0), margin=MARGIN * side // 28)  # fmt: skip
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "resolution": self.resolution,
+            "sigma": self.sigma,
+            "max_shift": self.max_shift,
+            "angles": list(self.angles),
+            "margin": self.margin,
+        }
+
+
+def to_gray(image: Image.Image) -> np.ndarray:
+    """Grayscale float32 pixels in [0, 1] of any PIL image; refuses what cannot be compared."""
     from PIL import Image as PILImage
 
     if not isinstance(image, PILImage.Image):
         raise InputError(f"expected a PIL image, got {type(image).__name__}")
-    gray = image.convert("L")
-    if gray.size != (resolution, resolution):
-        shrinking = gray.width >= resolution and gray.height >= resolution
-        method = PILImage.Resampling.BOX if shrinking else PILImage.Resampling.BILINEAR
-        gray = gray.resize((resolution, resolution), method)
-    return np.asarray(gray, dtype=np.float32) / 255.0
+    if min(image.size) < MIN_SIDE:
+        raise InputError(
+            f"image of {image.width}x{image.height} px is too small to compare with the "
+            f"training data (at least {MIN_SIDE}x{MIN_SIDE})"
+        )
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
 
 
-def phash_int(image: Image.Image) -> int:
-    """The 64-bit pHash (imagehash, 8x8 DCT bits) as an unsigned int."""
-    import imagehash
+def thumbnail(gray: np.ndarray, side: int) -> np.ndarray:
+    """`side` x `side` thumbnail: area averaging when shrinking, bilinear when growing."""
+    import cv2
 
-    bits = imagehash.phash(image.convert("L")).hash.flatten()
-    return int.from_bytes(np.packbits(bits).tobytes(), "big")
-
-
-def _unit_rows(pixels: np.ndarray) -> np.ndarray:
-    """Mean-centre and L2-normalise each row; a flat image becomes the zero vector."""
-    rows = pixels.reshape(pixels.shape[0], -1).astype(np.float32)
-    rows = rows - rows.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 1e-6)
+    if gray.shape == (side, side):
+        return gray
+    shrinking = gray.shape[0] >= side and gray.shape[1] >= side
+    method = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(gray, (side, side), interpolation=method)
 
 
-def _shifted_views(pixels: np.ndarray, max_shift: int) -> np.ndarray:
-    """(n, r, r) -> (n, views, r*r): every shift within +-max_shift, edges replicated."""
-    n, r, _ = pixels.shape
-    s = max_shift
-    padded = np.pad(pixels, ((0, 0), (s, s), (s, s)), mode="edge")
-    views = [
-        padded[:, s + dy : s + dy + r, s + dx : s + dx + r]
-        for dy in range(-s, s + 1)
-        for dx in range(-s, s + 1)
-    ]
-    stacked = np.stack(views, axis=1).reshape(n * len(views), r, r)
-    return _unit_rows(stacked).reshape(n, len(views), r * r)
+def to_pixels(image: Image.Image, resolution: int) -> np.ndarray:
+    """Kept for callers of version 1: the grayscale thumbnail of an image."""
+    return thumbnail(to_gray(image), resolution)
 
 
-def _best(
-    views: np.ndarray, items: np.ndarray, exclude: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest item per query: (distances, rows). `exclude[i]` is a row query i may not match."""
-    n = views.shape[0]
-    best_sim = np.full(n, -np.inf, dtype=np.float32)
-    best_row = np.zeros(n, dtype=np.int64)
-    for q0 in range(0, n, QUERY_BLOCK):
-        block = views[q0 : q0 + QUERY_BLOCK]
-        flat = block.reshape(-1, block.shape[-1])
-        for c0 in range(0, items.shape[0], CHUNK_ITEMS):
-            chunk = items[c0 : c0 + CHUNK_ITEMS]
-            # items @ views.T is ~2x faster than views @ items.T for few queries
-            sims = (chunk @ flat.T).reshape(chunk.shape[0], block.shape[0], -1).max(axis=2).T
-            if exclude is not None:
-                local = exclude[q0 : q0 + QUERY_BLOCK] - c0
-                inside = np.flatnonzero((local >= 0) & (local < chunk.shape[0]))
-                sims[inside, local[inside]] = -np.inf
-            rows = sims.argmax(axis=1)
-            top = sims[np.arange(sims.shape[0]), rows]
-            better = top > best_sim[q0 : q0 + QUERY_BLOCK]
-            best_sim[q0 : q0 + QUERY_BLOCK][better] = top[better]
-            best_row[q0 : q0 + QUERY_BLOCK][better] = rows[better] + c0
-    distances = 1.0 - np.clip(best_sim, 0.0, 1.0)
-    return distances.astype(np.float64), best_row
+class ImageIndex:
+    """Training images as low-passed thumbnails, with calibrated near-copy thresholds."""
+
+    kind = KIND
+
+    def __init__(self, *, arrays: dict[str, np.ndarray], ids: list[str],
+                 manifest: dict[str, Any]) -> None:  # fmt: skip
+        self._arrays = arrays
+        self._ids = ids
+        self._manifest = manifest
+        self.settings = Settings(
+            profile=manifest["profile"],
+            resolution=int(manifest["resolution"]),
+            sigma=float(manifest["sigma"]),
+            max_shift=int(manifest["max_shift"]),
+            angles=tuple(float(a) for a in manifest["angles"]),
+            margin=int(manifest["margin"]),
+        )
+        centroids = arrays.get("centroids")
+        self._lists = (
+            vectors.InvertedLists(np.asarray(arrays["lists"]), centroids.shape[0])
+            if centroids is not None and centroids.shape[0]
+            else None
+        )
+
+    # --- properties ---------------------------------------------------------------------
+
+    @property
+    def threshold(self) -> float:
+        """Distance at or below which a query is a near-copy of a training item."""
+        return float(self._manifest["threshold"])
+
+    @property
+    def ratio_threshold(self) -> float:
+        """d1/dk at or below which a query is a near-copy (0 disables the ratio test)."""
+        return float(self._manifest.get("ratio_threshold", 0.0))
+
+    @property
+    def resolution(self) -> int:
+        return self.settings.resolution
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return dict(self._manifest)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    # --- building -----------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        train: ImageItems,
+        *,
+        holdout: HoldoutItems | None = None,
+        profile: str = "small",
+        resolution: int | None = None,
+        fpr: float = 0.01,
+        progress: bool = False,
+        source_name: str | None = None,
+    ) -> ImageIndex:
+        """Fingerprint `train`, then calibrate both thresholds on `holdout` at `fpr`.
+
+        Without `holdout` a leave-one-out sample of the training set stands in
+        (stricter: near-twins in the data lower the thresholds).
+        """
+        settings = Settings.for_profile(profile, resolution)
+        if not 0.0 < fpr < 1.0:
+            raise InputError(f"fpr={fpr!r}: expected a false-positive rate between 0 and 1")
+        ids, images, total = _items(train, "train")
+        if total == 0:
+            raise InputError("train: no images to index")
+        check_ids(ids)
+        digest = hashlib.sha256()
+        arrays = _fingerprint(settings, track(images, total, "fingerprinting", progress), digest)
+        source = {"name": source_name or getattr(train, "name", "custom")}
+        source["sha256"] = train.sha256() if hasattr(train, "sha256") else digest.hexdigest()
+        manifest = new_manifest(
+            kind=KIND,
+            algorithm=ALGORITHM,
+            algorithm_version=ALGORITHM_VERSION,
+            distance="1-|pearson| of low-passed thumbnails, min over search views",
+            criterion="distance <= threshold or d1/d10 <= ratio_threshold",
+            **settings.manifest(),
+            count=total,
+            threshold=0.0,
+            ratio_threshold=0.0,
+            fpr=fpr,
+            calibration={"method": "none"},
+            source=source,
+        )
+        index = cls(arrays=_with_lists(arrays, settings), ids=ids, manifest=manifest)
+        index.calibrate(holdout, fpr=fpr, progress=progress)
+        return index
+
+    def add(self, items: ImageItems, *, progress: bool = False) -> ImageIndex:
+        """A new index holding these items too; thresholds and IVF centroids are kept
+        (nothing already indexed is fingerprinted again). Save it to persist."""
+        ids, images, total = _items(items, "items")
+        if total == 0:
+            raise InputError("items: no images to add")
+        check_ids(self._ids + ids)
+        digest = hashlib.sha256()
+        new = _fingerprint(self.settings, track(images, total, "fingerprinting", progress), digest)
+        merged = {name: np.concatenate([np.asarray(self._arrays[name]), new[name]])
+                  for name in new}  # fmt: skip
+        centroids = np.asarray(self._arrays["centroids"])
+        if centroids.shape[0]:  # keep the trained lists; new items join their nearest
+            lists = vectors.assign(new["embeds"], centroids)
+            merged["lists"] = np.concatenate([np.asarray(self._arrays["lists"]), lists])
+            merged["centroids"] = centroids
+        else:  # brute force so far: train lists if the index has grown past the limit
+            merged = _with_lists(merged, self.settings)
+        manifest = dict(self._manifest)
+        manifest["count"] = len(self._ids) + total
+        additions = [*manifest.get("additions", []), {"count": total, "sha256": digest.hexdigest()}]
+        manifest["additions"] = additions
+        return ImageIndex(arrays=merged, ids=self._ids + ids, manifest=manifest)
+
+    def calibrate(
+        self, holdout: HoldoutItems | None, *, fpr: float = 0.01, progress: bool = False
+    ) -> None:
+        """Set both thresholds at `fpr`/2 of held-out real images (or a leave-one-out sample)."""
+        if holdout is not None:
+            _, images, total = _items(holdout, "holdout")
+            check_fpr(fpr, total)
+            found = [self._match(image) for image in track(images, total, "calibrating", progress)]
+            method = "holdout"
+        else:
+            total = min(LOO_SAMPLE, len(self))
+            check_fpr(fpr, total)
+            rows = np.random.default_rng(0).choice(len(self), total, replace=False)
+            grids = self._grids(rows)
+            found = [self._query(grid, exclude=int(row)) for grid, row in zip(grids, rows,
+                                                                                  strict=True)]
+            method = "leave-one-out"
+        distances = np.array([m.distance for m in found])
+        ratios = np.array([m.ratio if m.ratio is not None else 1.0 for m in found])
+        threshold = float(np.quantile(distances, fpr / 2))
+        ratio_threshold = float(np.quantile(ratios, fpr / 2))
+        flagged = (distances <= threshold) | (ratios <= ratio_threshold)
+        figures = calibration_figures(distances, threshold)
+        figures["measured_fpr"] = round(float(np.mean(flagged)), 6)
+        figures["ratio_quantiles"] = {
+            str(q): round(float(np.quantile(ratios, q)), 6) for q in (0.001, 0.01, 0.05, 0.5)
+        }
+        self._manifest.update(
+            threshold=threshold,
+            ratio_threshold=ratio_threshold,
+            fpr=fpr,
+            calibration={"method": method, **figures},
+        )
+
+    # --- querying -----------------------------------------------------------------------
+
+    def nearest(self, image: Image.Image) -> NearestMatch:
+        """The closest training item to `image` (any size or mode), searched over edits
+        and, for the small profile, over sub-windows of a larger output."""
+        whole = self._match(image)
+        if self.settings.profile != "small":
+            return whole
+        windows = list(_windows(to_gray(image), self.resolution))
+        if not windows:
+            return whole
+        grids = [vectors.low_pass(thumbnail(w, self.resolution), self.settings.sigma)
+                 for _, w in windows]  # fmt: skip
+        promise = self._embed_similarity(vectors.embed(self.settings.interior(np.stack(grids))))
+        best = whole
+        for position in vectors.top_rows(promise, WINDOW_TOP):
+            label, window = windows[int(position)]
+            found = self._query(thumbnail(window, self.resolution), where=label)
+            if self.score(found) < self.score(best):
+                best = found
+        return best
+
+    def _embed_similarity(self, probes: np.ndarray) -> np.ndarray:
+        """Per probe, the best |similarity| of its embedding to any candidate item's:
+        ranks the sub-windows of a large output before the full search of a few."""
+        embeds = self._arrays["embeds"]
+        if self._lists is None:
+            return np.abs(probes @ np.asarray(embeds).T).max(axis=1)
+        centroids = np.asarray(self._arrays["centroids"])
+        near = vectors.top_rows(np.abs(probes @ centroids.T).max(axis=0), NPROBE * 4)
+        rows = self._lists.rows(near)
+        return np.abs(probes @ np.asarray(embeds[rows]).T).max(axis=1)
+
+    def nearest_batch(self, images: Sequence[Image.Image]) -> list[NearestMatch]:
+        """`nearest` for each image."""
+        return [self.nearest(image) for image in images]
+
+    def criterion(self, match: NearestMatch, threshold: float | None = None) -> str | None:
+        """'distance' or 'ratio' when `match` is a near-copy, else None."""
+        limit = self.threshold if threshold is None else threshold
+        if match.id is None:
+            return None
+        if match.distance <= limit:
+            return "distance"
+        if match.ratio is not None and match.ratio <= self.ratio_threshold:
+            return "ratio"
+        return None
+
+    def score(self, match: NearestMatch) -> float:
+        """How near a copy `match` is on both criteria (<= 1: flagged); lower is nearer."""
+        if match.id is None:
+            return np.inf
+        scores = [match.distance / max(self.threshold, 1e-9)]
+        if match.ratio is not None and self.ratio_threshold > 0:
+            scores.append(match.ratio / self.ratio_threshold)
+        return float(min(scores))
+
+    def _match(self, image: Image.Image) -> NearestMatch:
+        gray = to_gray(image)
+        if self.settings.profile == "photo":
+            return self._query_photo(gray, photos.hash_rows(image))
+        return self._query(thumbnail(gray, self.resolution))
+
+    def _query(self, grid: np.ndarray, *, exclude: int | None = None,
+               where: str | None = None) -> NearestMatch:  # fmt: skip
+        """Small profile: shift/rotation views of one thumbnail against the candidates."""
+        s = self.settings
+        views, probe = vectors.shifted_rotated(
+            vectors.low_pass(grid, s.sigma), s.max_shift, s.angles
+        )
+        views = s.interior(views)
+        flat = vectors.unit_rows(views)
+        if not flat.any():
+            return NearestMatch(None, 1.0)
+        rows = self._candidates(vectors.embed(np.ascontiguousarray(views[probe])), exclude)
+        rows = np.sort(rows)
+        items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
+        similarity = np.abs(items @ flat.T).max(axis=1)
+        # a blurred or shrunk-and-regrown copy is nearer the item blurred once more
+        grids = items.reshape(-1, s.side, s.side)
+        softer = vectors.unit_rows(np.stack([vectors.low_pass(g, s.sigma / 2) for g in grids]))
+        similarity = np.maximum(similarity, np.abs(softer @ flat.T).max(axis=1))
+        return self._ranked(rows, similarity, where)
+
+    def _query_photo(self, gray: np.ndarray, hashes: np.ndarray) -> NearestMatch:
+        s = self.settings
+        by_hash = photos.hash_candidates(hashes, np.asarray(self._arrays["hashes"]),
+                                         PHOTO_CANDIDATES)  # fmt: skip
+        thumb = thumbnail(gray, s.resolution)
+        grid = vectors.low_pass(thumb, s.sigma)
+        probes = vectors.embed(np.stack([grid, np.ascontiguousarray(grid[:, ::-1])]))
+        rows = np.union1d(by_hash, self._candidates(probes, None)[:PHOTO_CANDIDATES])
+        items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
+        views = photos.crop_views(thumb, s.resolution, s.sigma, PHOTO_MARGIN * s.resolution // 32)
+        return self._ranked(rows, photos.crop_similarities(items, views, s.resolution), None)
+
+    def _ranked(self, rows: np.ndarray, similarity: np.ndarray, where: str | None) -> NearestMatch:
+        order = vectors.top_rows(similarity, RATIO_RANK + 1)
+        distances = 1.0 - np.clip(similarity[order], 0.0, 1.0)
+        nearest = float(distances[0])
+        if nearest >= 1.0:
+            return NearestMatch(None, 1.0)
+        kth = float(distances[min(RATIO_RANK, len(distances) - 1)])
+        ratio = nearest / kth if kth > 0 and len(distances) > RATIO_RANK else None
+        return NearestMatch(self._ids[int(rows[order[0]])], nearest, ratio=ratio, where=where)
+
+    def _candidates(self, probes: np.ndarray, exclude: int | None) -> np.ndarray:
+        """Rows of the CANDIDATES items whose embedding is nearest any probe view."""
+        embeds = self._arrays["embeds"]
+        if self._lists is None:
+            rows = np.arange(embeds.shape[0])
+            scores = np.abs(np.asarray(embeds) @ probes.T).max(axis=1)
+        else:
+            centroids = np.asarray(self._arrays["centroids"])
+            near = vectors.top_rows(np.abs(probes @ centroids.T).max(axis=0), NPROBE * 4)
+            rows = self._lists.rows(near)
+            scores = np.abs(np.asarray(embeds[rows]) @ probes.T).max(axis=1)
+        if exclude is not None:
+            scores = np.where(rows == exclude, -np.inf, scores)
+        top = vectors.top_rows(scores, CANDIDATES)
+        return rows[top[np.isfinite(scores[top])]]
+
+    def _grids(self, rows: np.ndarray) -> np.ndarray:
+        """The stored (low-passed, normalised) thumbnails of `rows` as 2-D grids."""
+        side, m = self.settings.side, self.settings.margin
+        grids = np.asarray(self._arrays["vectors"][rows], dtype=np.float32).reshape(-1, side, side)
+        return np.pad(grids, ((0, 0), (m, m), (m, m)), mode="edge")
+
+    # --- persistence --------------------------------------------------------------------
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the index folder atomically (temp folder, then rename)."""
+        return write_index_dir(directory, self._manifest, self._arrays, self._ids)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ImageIndex:
+        """Read an index folder memory-mapped; refuse another kind, version or damage."""
+        manifest = read_manifest(directory)
+        expected = {"kind": KIND, "algorithm": ALGORITHM, "algorithm_version": ALGORITHM_VERSION}
+        check_manifest(manifest, directory, expected)
+        require_fields(manifest, directory, ["profile", "resolution", "sigma", "max_shift",
+                                             "angles", "margin", "threshold", "ratio_threshold",
+                                             "count"])  # fmt: skip
+        if manifest["profile"] not in PROFILES:
+            raise FingerprintIndexError(
+                f"{Path(directory)}: profile {manifest['profile']!r} is not one of {PROFILES}"
+            )
+        names = ["vectors", "embeds", "lists", "centroids"]
+        if manifest["profile"] == "photo":
+            names.append("hashes")
+        arrays, ids = load_arrays(directory, manifest, names, mmap=True)
+        margin = manifest.get("margin", 0)
+        count, size = manifest["count"], (int(manifest["resolution"]) - 2 * int(margin)) ** 2
+        shapes_ok = (
+            len(ids) == count
+            and arrays["vectors"].shape == (count, size)
+            and arrays["embeds"].shape == (count, vectors.EMBED_SIDE**2)
+            and arrays["lists"].shape == (count,)
+            and ("hashes" not in arrays or arrays["hashes"].shape == (count, len(photos.HASHES)))
+        )
+        if not shapes_ok:
+            raise FingerprintIndexError(
+                f"{Path(directory)}: arrays do not match manifest count={count} and "
+                f"resolution={manifest['resolution']}; rebuild the index"
+            )
+        return cls(arrays=arrays, ids=ids, manifest=manifest)
+
+
+def _fingerprint(
+    settings: Settings, images: Iterable[Image.Image], digest: Any
+) -> dict[str, np.ndarray]:
+    """Low-passed unit thumbnails (float16), 8x8 embeddings and, for photos, hashes."""
+    side = settings.resolution
+    blocks: dict[str, list[np.ndarray]] = {"vectors": [], "embeds": [], "hashes": []}
+    grids: list[np.ndarray] = []
+    hashes: list[np.ndarray] = []
+
+    def flush() -> None:
+        if not grids:
+            return
+        stack = np.ascontiguousarray(np.stack(grids))
+        blocks["vectors"].append(vectors.unit_rows(stack).astype(np.float16))
+        blocks["embeds"].append(vectors.embed(stack))
+        if hashes:
+            blocks["hashes"].append(np.stack(hashes))
+        grids.clear()
+        hashes.clear()
+
+    for image in images:
+        gray = to_gray(image)
+        digest.update(np.asarray(gray.shape, dtype=np.int64).tobytes())
+        digest.update((gray * 255).astype(np.uint8).tobytes())
+        grids.append(settings.interior(vectors.low_pass(thumbnail(gray, side), settings.sigma)))
+        if settings.profile == "photo":
+            hashes.append(photos.hash_rows(image)[0])
+        if len(grids) == BUILD_BLOCK:
+            flush()
+    flush()
+    out = {name: np.concatenate(parts) for name, parts in blocks.items() if parts}
+    if settings.profile != "photo":
+        out.pop("hashes", None)
+    return out
+
+
+def _with_lists(arrays: dict[str, np.ndarray], settings: Settings) -> dict[str, np.ndarray]:
+    """Add IVF centroids and list numbers when there are enough items to need them."""
+    embeds = np.asarray(arrays["embeds"])
+    count = embeds.shape[0]
+    out = dict(arrays)
+    if settings.profile == "photo" or count < IVF_MIN_ITEMS:
+        out["centroids"] = np.zeros((0, vectors.EMBED_SIDE**2), dtype=np.float32)
+        out["lists"] = np.zeros(count, dtype=np.int32)
+        return out
+    lists = int(np.sqrt(count))
+    sample = embeds[np.random.default_rng(0).choice(count, min(count, 32 * lists), replace=False)]
+    out["centroids"] = vectors.kmeans(sample, lists)
+    out["lists"] = vectors.assign(embeds, out["centroids"])
+    return out
+
+
+def _windows(gray: np.ndarray, side: int) -> Iterator[tuple[str, np.ndarray]]:
+    """Sub-windows of an output at least 1.5x the item size: squares of the item's size
+    and of half the shorter side, stepping a seventh of their side; blank ones skipped."""
+    height, width = gray.shape
+    if min(height, width) < 1.5 * side:
+        return
+    for window in sorted({side, min(height, width) // 2}):
+        step = max(1, window // 7)
+        for top in range(0, height - window + 1, step):
+            for left in range(0, width - window + 1, step):
+                patch = gray[top : top + window, left : left + window]
+                if patch.std() > 0.05:
+                    yield f"window {left},{top} {window}x{window}", patch
 
 
 def _items(source: Any, what: str) -> tuple[list[str], Iterator[Image.Image], int]:
@@ -153,168 +559,3 @@ def _items(source: Any, what: str) -> tuple[list[str], Iterator[Image.Image], in
             raise InputError(f"{what} item {position}: expected an (id, PIL image) pair")
     return [str(i) for i, _ in items], (image for _, image in items), len(items)
 
-
-class ImageIndex:
-    """Training images as thumbnails + pHashes, with a calibrated near-duplicate threshold."""
-
-    kind = KIND
-
-    def __init__(
-        self,
-        *,
-        vectors: np.ndarray,
-        phashes: np.ndarray,
-        ids: list[str],
-        manifest: dict[str, Any],
-    ) -> None:
-        self._vectors = vectors
-        self._phashes = phashes
-        self._ids = ids
-        self._manifest = manifest
-
-    @property
-    def threshold(self) -> float:
-        """Distance at or below which a query is a near-duplicate of a training item."""
-        return float(self._manifest["threshold"])
-
-    @property
-    def resolution(self) -> int:
-        return int(self._manifest["resolution"])
-
-    @property
-    def manifest(self) -> dict[str, Any]:
-        return dict(self._manifest)
-
-    @property
-    def ids(self) -> list[str]:
-        return list(self._ids)
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    @classmethod
-    def build(
-        cls,
-        train: ImageItems,
-        *,
-        holdout: HoldoutItems | None = None,
-        resolution: int = 28,
-        fpr: float = 0.01,
-        progress: bool = False,
-        source_name: str | None = None,
-    ) -> ImageIndex:
-        """Fingerprint `train` and calibrate the threshold on `holdout`.
-
-        The threshold is the `fpr`-quantile of held-out real images' nearest
-        distances: a near-duplicate is closer to a training item than fresh
-        real data almost ever is. Without `holdout`, a leave-one-out sample of
-        the training set stands in (slightly stricter: near-twins in the data).
-        """
-        if not isinstance(resolution, int) or not 8 <= resolution <= 512:
-            raise InputError(f"resolution={resolution!r}: expected an int between 8 and 512")
-        ids, images, total = _items(train, "train")
-        if total == 0:
-            raise InputError("train: no images to index")
-        check_ids(ids)
-        pixels = np.empty((total, resolution, resolution), dtype=np.float32)
-        phashes = np.empty(total, dtype=np.uint64)
-        digest = hashlib.sha256()
-        for row, image in enumerate(track(images, total, "fingerprinting", progress)):
-            pixels[row] = to_pixels(image, resolution)
-            phashes[row] = phash_int(image)
-            digest.update(np.asarray(image.convert("L")).tobytes())
-        vectors = _unit_rows(pixels)
-        source = {"name": source_name or getattr(train, "name", "custom")}
-        source["sha256"] = train.sha256() if hasattr(train, "sha256") else digest.hexdigest()
-        distances, method = _calibration_distances(
-            vectors, holdout, resolution=resolution, fpr=fpr, progress=progress
-        )
-        threshold = float(np.quantile(distances, fpr))
-        manifest = new_manifest(
-            kind=KIND,
-            algorithm=ALGORITHM,
-            algorithm_version=ALGORITHM_VERSION,
-            distance=DISTANCE,
-            max_shift=MAX_SHIFT,
-            resolution=resolution,
-            phash="imagehash.phash 8x8 as uint64",
-            count=total,
-            threshold=threshold,
-            fpr=fpr,
-            calibration={"method": method, **calibration_figures(distances, threshold)},
-            source=source,
-        )
-        return cls(vectors=vectors, phashes=phashes, ids=ids, manifest=manifest)
-
-    def nearest(self, image: Image.Image) -> NearestMatch:
-        """The closest training item to `image` (any size or mode)."""
-        return self.nearest_batch([image])[0]
-
-    def nearest_batch(self, images: Sequence[Image.Image]) -> list[NearestMatch]:
-        """`nearest` for many images at once (one matrix product per block)."""
-        if not images:
-            return []
-        pixels = np.stack([to_pixels(image, self.resolution) for image in images])
-        distances, rows = _best(_shifted_views(pixels, MAX_SHIFT), self._vectors)
-        matches = []
-        for image, distance, row in zip(images, distances, rows, strict=True):
-            if distance >= 1.0:  # flat image, or nothing positively correlated
-                matches.append(NearestMatch(None, 1.0))
-                continue
-            bits = (phash_int(image) ^ int(self._phashes[row])).bit_count()
-            matches.append(NearestMatch(self._ids[row], float(distance), bits))
-        return matches
-
-    def save(self, directory: str | Path) -> Path:
-        """Write the index folder atomically (temp folder, then rename)."""
-        arrays = {"vectors": self._vectors, "phashes": self._phashes}
-        return write_index_dir(directory, self._manifest, arrays, self._ids)
-
-    @classmethod
-    def load(cls, directory: str | Path) -> ImageIndex:
-        """Read an index folder; refuse another kind, algorithm, version or damaged files."""
-        manifest = read_manifest(directory)
-        expected = {"kind": KIND, "algorithm": ALGORITHM, "algorithm_version": ALGORITHM_VERSION}
-        check_manifest(manifest, directory, expected)
-        check_manifest(manifest, directory, {"max_shift": MAX_SHIFT})
-        require_fields(manifest, directory, ["resolution", "threshold", "count", "fpr"])
-        arrays, ids = load_arrays(directory, manifest, ["vectors", "phashes"])
-        vectors, phashes = arrays["vectors"], arrays["phashes"]
-        size = int(manifest["resolution"]) ** 2
-        count = manifest["count"]
-        if vectors.shape != (count, size) or phashes.shape != (count,) or len(ids) != count:
-            raise FingerprintIndexError(
-                f"{Path(directory)}: arrays do not match manifest count={count} and "
-                f"resolution={manifest['resolution']}; rebuild the index"
-            )
-        return cls(
-            vectors=vectors.astype(np.float32, copy=False),
-            phashes=phashes.astype(np.uint64, copy=False),
-            ids=ids,
-            manifest=manifest,
-        )
-
-
-def _calibration_distances(
-    vectors: np.ndarray,
-    holdout: HoldoutItems | None,
-    *,
-    resolution: int,
-    fpr: float,
-    progress: bool,
-) -> tuple[np.ndarray, str]:
-    """Nearest distances of fresh real images (or a leave-one-out training sample)."""
-    if holdout is not None:
-        _, images, total = _items(holdout, "holdout")
-        check_fpr(fpr, total)
-        tracked = track(images, total, "calibrating", progress)
-        pixels = np.stack([to_pixels(image, resolution) for image in tracked])
-        distances, _ = _best(_shifted_views(pixels, MAX_SHIFT), vectors)
-        return distances, "holdout"
-    sample_size = min(LOO_SAMPLE, vectors.shape[0])
-    check_fpr(fpr, sample_size)
-    rows = np.random.default_rng(0).choice(vectors.shape[0], sample_size, replace=False)
-    # Unit vectors are valid pixels here: Pearson ignores offset and scale.
-    pixels = vectors[rows].reshape(sample_size, resolution, resolution)
-    distances, _ = _best(_shifted_views(pixels, MAX_SHIFT), vectors, exclude=rows)
-    return distances, "leave-one-out"

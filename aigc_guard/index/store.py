@@ -41,11 +41,16 @@ class NearestMatch:
     `distance` is in [0, 1], 0 = identical; `id` is None when nothing was close
     enough to be a candidate (text) so the distance is the maximum, 1.0.
     `phash_distance` (images only) is the Hamming distance of the 64-bit pHashes.
+    `ratio` (images) is the nearest distance over the k-th nearest's (the ratio
+    test of Carlini et al.), None when there are too few items; `where` names the
+    part of the query that matched (a sub-window), None for the whole query.
     """
 
     id: str | None
     distance: float
     phash_distance: int | None = None
+    ratio: float | None = None
+    where: str | None = None
 
 
 class FingerprintIndex(Protocol):
@@ -163,9 +168,12 @@ def require_fields(manifest: Mapping[str, Any], source: str | Path, fields: list
 
 
 def load_arrays(
-    directory: str | Path, manifest: Mapping[str, Any], names: list[str]
+    directory: str | Path, manifest: Mapping[str, Any], names: list[str], *, mmap: bool = False
 ) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Load the named arrays and the ids, verifying each file's SHA-256 first."""
+    """Load the named arrays and the ids, verifying each file's SHA-256 first.
+
+    `mmap`: map the arrays read-only instead of reading them (large indexes load
+    in the time of a hash check and share pages between processes)."""
     path = Path(directory)
     files = manifest.get("files")
     if not isinstance(files, dict):
@@ -175,7 +183,7 @@ def load_arrays(
         for name in names:
             file = _verified(path, f"{name}.npy", files)
             _check_declared_npy_size(file)
-            arrays[name] = np.load(file, allow_pickle=False)
+            arrays[name] = np.load(file, allow_pickle=False, mmap_mode="r" if mmap else None)
         ids = json.loads(_verified(path, IDS, files).read_text(encoding="utf-8"))
     except (ValueError, EOFError, OSError) as exc:  # a damaged file whose hash was updated too
         raise FingerprintIndexError(

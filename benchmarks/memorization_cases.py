@@ -1,0 +1,231 @@
+"""The memorization benchmark's cases: attacks and data splits, fixed before any tuning.
+
+Digits: mnist5k's 4,000 training digits are indexed. The 1,000 held-out digits are
+split by parity: even rows (`calibration_rows`) may calibrate thresholds, odd rows
+(`evaluation_rows`) only measure the false-positive rate, with scikit-learn's 8x8
+digits (upscaled into the MNIST frame) as a second foreign data set.
+
+Photos: scikit-learn's two sample photos cut into non-overlapping tiles; tiles are
+dealt round-robin into training, calibration and evaluation sets, so no evaluation
+tile was ever seen while choosing a threshold.
+
+Attack parameters are the issue's list, drawn at random within the stated ranges.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+
+Attack = Callable[[Image.Image, np.random.Generator], Image.Image]
+MIN_TILE_STD = 0.04
+
+
+def jpeg(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    buffer = io.BytesIO()
+    mode = "L" if image.mode == "L" else "RGB"
+    image.convert(mode).save(buffer, format="JPEG", quality=int(rng.integers(60, 76)))
+    buffer.seek(0)
+    return Image.open(buffer).convert(image.mode)
+
+
+def shift(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Move the content by 1-2 px on each axis (at least one axis non-zero), black fill."""
+    while True:
+        dx, dy = (int(v) for v in rng.integers(-2, 3, size=2))
+        if dx or dy:
+            break
+    return image.transform(image.size, Image.Transform.AFFINE, (1, 0, -dx, 0, 1, -dy))
+
+
+def brightness(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return ImageEnhance.Brightness(image).enhance(float(rng.choice([0.85, 1.15])))
+
+
+def contrast(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return ImageEnhance.Contrast(image).enhance(float(rng.choice([0.85, 1.15])))
+
+
+def noise(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Gaussian noise, sigma drawn in [0.02, 0.05] of the pixel range."""
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    sigma = float(rng.uniform(0.02, 0.05))
+    noisy = np.clip(pixels + rng.normal(0.0, sigma, pixels.shape), 0.0, 1.0)
+    return Image.fromarray((noisy * 255 + 0.5).astype(np.uint8), mode=image.mode)
+
+
+def blur(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 1.0))))
+
+
+def resize_round_trip(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    small = (max(1, round(image.width * 0.6)), max(1, round(image.height * 0.6)))
+    method = Image.Resampling.BILINEAR if rng.random() < 0.5 else Image.Resampling.BICUBIC
+    return image.resize(small, method).resize(image.size, method)
+
+
+def rotate(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    angle = float(rng.uniform(3.0, 8.0)) * float(rng.choice([-1, 1]))
+    return image.rotate(angle, resample=Image.Resampling.BILINEAR)
+
+
+SINGLE: dict[str, Attack] = {
+    "JPEG 60-75": jpeg,
+    "shift 1-2 px": shift,
+    "brightness +-15%": brightness,
+    "contrast +-15%": contrast,
+    "noise sigma 0.02-0.05": noise,
+    "blur sigma 0.5-1": blur,
+    "resize round trip 0.6x": resize_round_trip,
+    "rotation 3-8 deg": rotate,
+}
+
+
+def combined(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Two different attacks from `SINGLE`, in random order."""
+    first, second = rng.choice(list(SINGLE), size=2, replace=False)
+    return SINGLE[str(second)](SINGLE[str(first)](image, rng), rng)
+
+
+def invert(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return ImageOps.invert(image.convert("L") if image.mode == "L" else image.convert("RGB"))
+
+
+def upscale(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return image.resize((image.width * 4, image.height * 4), Image.Resampling.BICUBIC)
+
+
+DIGIT_ATTACKS: dict[str, Attack] = {
+    "exact": lambda image, rng: image,
+    **SINGLE,
+    "two combined": combined,
+    "inverted": invert,
+    "upscaled 4x": upscale,
+}
+
+
+def flip(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    return ImageOps.mirror(image)
+
+
+def crop(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Cut 5-10% of each dimension away at a random offset (the size shrinks)."""
+    share = float(rng.uniform(0.05, 0.10))
+    keep_w, keep_h = round(image.width * (1 - share)), round(image.height * (1 - share))
+    left = int(rng.integers(0, image.width - keep_w + 1))
+    top = int(rng.integers(0, image.height - keep_h + 1))
+    return image.crop((left, top, left + keep_w, top + keep_h))
+
+
+def aspect_resize(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    factor = float(rng.uniform(0.5, 2.0))
+    size = (max(8, round(image.width * factor)), max(8, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.BICUBIC)
+
+
+PHOTO_ATTACKS: dict[str, Attack] = {
+    **{k: v for k, v in DIGIT_ATTACKS.items() if k not in ("inverted", "upscaled 4x")},
+    "horizontal flip": flip,
+    "crop 5-10%": crop,
+    "resize 0.5-2x (aspect kept)": aspect_resize,
+}
+
+
+# --- digits in containers: the copy must be found inside something larger ---------------
+
+
+def grid_cell(copy: Image.Image, others: list[Image.Image], rng: np.random.Generator) -> Image.Image:
+    """The copy in one random cell of a 2x2 grid; the other cells hold held-out digits."""
+    size = copy.width
+    canvas = Image.new("L", (2 * size, 2 * size), 0)
+    cell = int(rng.integers(0, 4))
+    tiles = list(others[:3])
+    tiles.insert(cell, copy)
+    for position, tile in enumerate(tiles):
+        canvas.paste(tile.convert("L"), ((position % 2) * size, (position // 2) * size))
+    return canvas
+
+
+def in_canvas(copy: Image.Image, others: list[Image.Image], rng: np.random.Generator) -> Image.Image:
+    """The copy pasted at a random position of a 64-100 px black canvas."""
+    width, height = (int(v) for v in rng.integers(64, 101, size=2))
+    canvas = Image.new("L", (width, height), 0)
+    left = int(rng.integers(0, width - copy.width + 1))
+    top = int(rng.integers(0, height - copy.height + 1))
+    canvas.paste(copy.convert("L"), (left, top))
+    return canvas
+
+
+def in_alpha(copy: Image.Image, others: list[Image.Image], rng: np.random.Generator) -> Image.Image:
+    """An RGBA image whose colour is uniform noise and whose alpha channel is the copy."""
+    colour = rng.integers(0, 256, size=(copy.height, copy.width, 3), dtype=np.uint8)
+    image = Image.fromarray(colour, mode="RGB").convert("RGBA")
+    image.putalpha(copy.convert("L"))
+    return image
+
+
+def in_later_frame(copy: Image.Image, others: list[Image.Image], rng: np.random.Generator) -> bytes:
+    """An animated PNG of three frames: two held-out digits, then the copy."""
+    frames = [others[0].convert("L"), others[1].convert("L"), copy.convert("L")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:], duration=100)
+    return buffer.getvalue()
+
+
+CONTAINERS = {
+    "one cell of a 2x2 grid": grid_cell,
+    "inside a 64-100 px canvas": in_canvas,
+    "alpha channel of an RGBA image": in_alpha,
+    "third frame of an animated PNG": in_later_frame,
+}
+
+
+# --- data splits -------------------------------------------------------------------------
+
+
+def calibration_rows(count: int) -> np.ndarray:
+    """Held-out rows that may calibrate thresholds (even rows)."""
+    return np.arange(0, count, 2)
+
+
+def evaluation_rows(count: int) -> np.ndarray:
+    """Held-out rows that only measure the false-positive rate (odd rows)."""
+    return np.arange(1, count, 2)
+
+
+def sklearn_digits_as_mnist() -> list[Image.Image]:
+    """scikit-learn's 1,797 8x8 digits, upscaled to 20x20 and centred in 28x28 like MNIST."""
+    from sklearn.datasets import load_digits
+
+    images = []
+    for array in load_digits().images:
+        small = Image.fromarray((array * (255.0 / 16.0)).astype(np.uint8), mode="L")
+        canvas = Image.new("L", (28, 28), 0)
+        canvas.paste(small.resize((20, 20), Image.Resampling.BICUBIC), (4, 4))
+        images.append(canvas)
+    return images
+
+
+def photo_tiles(side: int = 24) -> dict[str, list[tuple[str, Image.Image]]]:
+    """Non-overlapping `side` x `side` tiles of scikit-learn's sample photos, dealt
+    round-robin into 'train' (1 of 3), 'calibration' and 'evaluation'. Tiles whose
+    grayscale standard deviation is under MIN_TILE_STD are left out."""
+    from sklearn.datasets import load_sample_images
+
+    tiles: list[tuple[str, Image.Image]] = []
+    for number, array in enumerate(load_sample_images().images):
+        photo = Image.fromarray(array)
+        for top in range(0, photo.height - side + 1, side):
+            for left in range(0, photo.width - side + 1, side):
+                tile = photo.crop((left, top, left + side, top + side))
+                if np.asarray(tile.convert("L"), dtype=np.float32).std() / 255 < MIN_TILE_STD:
+                    continue  # featureless sky or blur: every such tile is a copy of another
+                tiles.append((f"photo{number}/{top}-{left}", tile))
+    return {
+        "train": tiles[0::3],
+        "calibration": tiles[1::3],
+        "evaluation": tiles[2::3],
+    }
