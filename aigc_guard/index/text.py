@@ -105,7 +105,7 @@ def span_params(min_span: int) -> dict[str, int]:
     if not isinstance(min_span, int) or isinstance(min_span, bool) or not 20 <= min_span <= 10_000:
         raise InputError(f"min_span={min_span!r}: expected an int between 20 and 10000 characters")
     floor = math.ceil(SPAN_SLACK * min_span)
-    k = min(16, floor // 2)
+    k = min(24, floor * 3 // 5)  # 24 characters (~4 words) seldom match by chance
     return {"min_chars": min_span, "floor": floor, "k": k, "window": floor - k + 1}
 
 
