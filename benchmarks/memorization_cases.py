@@ -137,7 +137,9 @@ PHOTO_ATTACKS: dict[str, Attack] = {
 # --- digits in containers: the copy must be found inside something larger ---------------
 
 
-def grid_cell(copy: Image.Image, others: list[Image.Image], rng: np.random.Generator) -> Image.Image:
+def grid_cell(
+    copy: Image.Image, others: list[Image.Image], rng: np.random.Generator
+) -> Image.Image:
     """The copy in one random cell of a 2x2 grid; the other cells hold held-out digits."""
     size = copy.width
     canvas = Image.new("L", (2 * size, 2 * size), 0)
@@ -149,7 +151,9 @@ def grid_cell(copy: Image.Image, others: list[Image.Image], rng: np.random.Gener
     return canvas
 
 
-def in_canvas(copy: Image.Image, others: list[Image.Image], rng: np.random.Generator) -> Image.Image:
+def in_canvas(
+    copy: Image.Image, others: list[Image.Image], rng: np.random.Generator
+) -> Image.Image:
     """The copy pasted at a random position of a 64-100 px black canvas."""
     width, height = (int(v) for v in rng.integers(64, 101, size=2))
     canvas = Image.new("L", (width, height), 0)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from faker import Faker
-from PIL import Image
+from PIL import Image, ImageFilter
 
+from aigc_guard import Decision, Guard
 from aigc_guard.artifacts import Artifact
+from aigc_guard.audit import AuditLog
 from aigc_guard.checks.base import Check
 from aigc_guard.checks.memorization import MemorizationCheck
+from aigc_guard.credentials import SigningCredentials
 from aigc_guard.errors import InputError
 from aigc_guard.index.image import ImageIndex
 from aigc_guard.index.text import TextIndex
@@ -49,7 +54,65 @@ def test_training_digit_fails_with_details(image_index: ImageIndex, split: Split
         result.details["distance"] <= result.details["threshold"] == round(image_index.threshold, 6)
     )
     assert result.details["threshold_source"] == "calibrated"
-    assert isinstance(result.details["phash_distance"], int)
+    assert result.details["criterion"] in ("distance", "ratio")
+    assert 0 <= result.details["ratio"] <= result.details["ratio_threshold"] < 1
+    assert result.details["where"] == "frame 0"
+
+
+def _noise_rgba(alpha: Image.Image) -> Image.Image:
+    colour = np.random.default_rng(5).integers(0, 256, (alpha.height, alpha.width, 3), np.uint8)
+    image = Image.fromarray(colour).convert("RGBA")
+    image.putalpha(alpha)
+    return image
+
+
+def test_a_copy_in_the_alpha_channel_or_a_later_frame_is_caught(
+    image_index: ImageIndex, split: Split
+) -> None:
+    check = MemorizationCheck(image_index)
+    copy = Image.fromarray(split.train.images[777]).filter(ImageFilter.GaussianBlur(0.8))
+    buffer = io.BytesIO()
+    _noise_rgba(copy).save(buffer, format="PNG")
+    in_alpha = check.inspect(Artifact.from_bytes(buffer.getvalue(), name="alpha.png"))
+    assert not in_alpha.passed and in_alpha.details["where"] == "alpha 0"
+    assert in_alpha.details["nearest_id"] == split.train.ids[777]
+    frames = [Image.fromarray(split.holdout.images[i]) for i in (3, 4)] + [copy]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="PNG", save_all=True, append_images=frames[1:], duration=80)
+    animated = check.inspect(Artifact.from_bytes(buffer.getvalue(), name="anim.png"))
+    assert not animated.passed and animated.details["where"] == "frame 2"
+    assert animated.details["nearest_id"] == split.train.ids[777]
+
+
+def test_guard_regenerates_a_copy_then_blocks_and_logs_no_content(
+    image_index: ImageIndex, split: Split, sqlite_url: str, signer: SigningCredentials
+) -> None:
+    copy = Image.fromarray(split.train.images[5]).rotate(6, resample=Image.Resampling.BILINEAR)
+    fresh = Image.fromarray(split.holdout.images[0])
+    draws = [copy, fresh, copy, copy, copy]
+
+    def painter(n: int, seed: int | None = None) -> list[Image.Image]:
+        return [draws.pop(0) for _ in range(n)]
+
+    with (
+        AuditLog(sqlite_url, hash_key=b"test-hash-key-0123456789abcdef") as log,
+        Guard(
+            policy="default", index=image_index, db=log, signer=signer, dev_credentials=True
+        ) as guard,
+    ):
+        [first] = guard.generate(painter, n=1)  # copy, then fresh: allowed on attempt 2
+        [second] = guard.generate(painter, n=1)  # three copies: blocked
+        entries = list(log.entries())
+    assert first.decision is Decision.ALLOW and first.attempts == 2
+    assert second.decision is Decision.BLOCK and second.attempts == 3
+    flagged = [e for e in entries if e.decision in ("regenerate", "block")]
+    assert [e.decision for e in flagged] == ["regenerate", "regenerate", "regenerate", "block"]
+    for entry in flagged:
+        row = entry.checks["memorization"]
+        assert row["nearest_id"] == split.train.ids[5]
+        assert row["criterion"] in ("distance", "ratio")
+        assert {"distance", "threshold", "ratio", "ratio_threshold"} <= set(row)
+        assert all(isinstance(v, (str, int, float, bool, type(None))) for v in row.values())
 
 
 def test_fresh_digit_passes(image_index: ImageIndex, split: Split) -> None:

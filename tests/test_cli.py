@@ -73,6 +73,8 @@ def test_inspect_json_shape(index_dir: Path, text_index_dir: Path, inputs: dict[
     assert memorization["passed"] is False
     assert memorization["distance"] <= memorization["threshold"]
     assert memorization["nearest_id"] == "mnist5k/train/0007"
+    assert memorization["criterion"] in ("distance", "ratio")  # as in the audit row
+    assert memorization["where"] == "frame 0"
     assert fresh["checks"]["memorization"]["nearest_id"].startswith("mnist5k/train/")
     assert fresh["checks"]["pii"]["passed"] is True  # its metadata was screened: nothing
     assert fresh["checks"]["pii"]["entities"] == []

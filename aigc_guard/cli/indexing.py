@@ -8,6 +8,12 @@ from typing import Annotated
 import typer
 
 from aigc_guard.cli.common import console, handles_errors
+from aigc_guard.cli.indexing_image import (
+    ProfileOption,
+    add_image_folder,
+    build_image_index,
+    calibrate_image_index,
+)
 from aigc_guard.cli.indexing_text import (
     IdFieldOption,
     MinSpanOption,
@@ -32,18 +38,23 @@ def index_build(
         Path, typer.Option("--out", help="Index folder to write (replaced atomically).")
     ],
     data: Annotated[
-        str, typer.Option(help="Data: bundled mnist5k, or a text corpus FILE.txt | FILE.jsonl.")
+        str,
+        typer.Option(
+            help="Data: bundled mnist5k, a FOLDER of PNG/JPEG/WebP images, or a text corpus "
+            "FILE.txt | FILE.jsonl."
+        ),
     ] = "mnist5k",
     heldout: HeldoutOption = None,
     fpr: FprOption = 0.01,
+    profile: ProfileOption = "small",
     text_field: TextFieldOption = "text",
     id_field: IdFieldOption = None,
     min_span: MinSpanOption = 50,
 ) -> None:
     """Fingerprint the training data; held-out data calibrates the threshold.
 
-    Example: aigc-guard index build --out runs/index (text: --data corpus.jsonl
-    --text-field body --out runs/text-index)
+    Example: aigc-guard index build --out runs/index (images: --data photos/
+    --heldout more-photos/ --profile photo; text: --data corpus.jsonl --text-field body)
     """
     from aigc_guard.index.text_corpus import is_text_corpus
 
@@ -52,6 +63,9 @@ def index_build(
             out, Path(data), heldout=heldout, fpr=fpr, text_field=text_field,
             id_field=id_field, min_span=min_span,
         )  # fmt: skip
+        return
+    if Path(data).is_dir():
+        build_image_index(out, Path(data), heldout=heldout, fpr=fpr, profile=profile)
         return
     from aigc_guard.index import build_mnist5k_index
 
@@ -80,4 +94,28 @@ def index_add(
     if kind == "text":
         add_text_records(index, data, text_field=text_field, id_field=id_field)
         return
-    raise FingerprintIndexError(f"{index}: `index add` does not support {kind!r} indexes yet")
+    if kind == "image":
+        add_image_folder(index, data)
+        return
+    raise FingerprintIndexError(f"{index}: `index add` does not support {kind!r} indexes")
+
+
+@handles_errors
+def index_calibrate(
+    index: Annotated[Path, typer.Option("--index", help="Image index folder to recalibrate.")],
+    heldout: Annotated[
+        str, typer.Option("--heldout", help="Held-out images: a FOLDER, or mnist5k.")
+    ],
+    fpr: FprOption = 0.01,
+) -> None:
+    """Set an image index's thresholds again from held-out real images at --fpr.
+
+    Example: aigc-guard index calibrate --index runs/index --heldout mnist5k --fpr 0.01
+    """
+    from aigc_guard.errors import FingerprintIndexError
+    from aigc_guard.index import read_manifest
+
+    kind = read_manifest(index).get("kind")
+    if kind != "image":
+        raise FingerprintIndexError(f"{index}: `index calibrate` reads image indexes, not {kind!r}")
+    calibrate_image_index(index, heldout, fpr)

@@ -4,7 +4,7 @@ Two profiles share one index format:
 
 - `small` (digits, icons; default 28 px): the query is low-passed (Gaussian,
   sigma 2 px at 28 px) and compared at every shift of up to 2 px and every
-  rotation in -8..8 degrees (step 4) with the low-passed training items;
+  rotation in -8..8 degrees (step 2) with the low-passed training items;
   distance = 1 - |Pearson|, so brightness, contrast and a negative copy do not
   matter. An output larger than the items is also searched in sub-windows
   (a digit in one cell of a grid, or anywhere on a canvas).
@@ -72,6 +72,7 @@ WINDOW_TOP = 3
 PHOTO_MARGIN = 3  # px at 32 px
 PHOTO_CANDIDATES = 32
 MARGIN = 4  # px at 28 px: twice the shift search
+ANGLES = (-8.0, -6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0)  # at most 1 degree off
 BUILD_BLOCK = 4096
 
 
@@ -107,7 +108,7 @@ class Settings:
             return cls(profile, side, sigma=side / 16, max_shift=0, angles=(0.0,))
         shift = max(1, round(2 * side / 28))
         return cls(profile, side, sigma=2.0 * side / 28, max_shift=shift,
-                   angles=(-8.0, -4.0, 0.0, 4.0, 8.0), margin=MARGIN * side // 28)  # fmt: skip
+                   angles=ANGLES, margin=MARGIN * side // 28)  # fmt: skip
 
     def manifest(self) -> dict[str, Any]:
         return {
@@ -287,9 +288,7 @@ class ImageIndex:
             total = min(LOO_SAMPLE, len(self))
             check_fpr(fpr, total)
             rows = np.random.default_rng(0).choice(len(self), total, replace=False)
-            grids = self._grids(rows)
-            found = [self._query(grid, exclude=int(row)) for grid, row in zip(grids, rows,
-                                                                                  strict=True)]
+            found = [self._leave_one_out(int(row)) for row in rows]
             method = "leave-one-out"
         distances = np.array([m.distance for m in found])
         ratios = np.array([m.ratio if m.ratio is not None else 1.0 for m in found])
@@ -388,18 +387,21 @@ class ImageIndex:
         similarity = np.abs(items @ flat.T).max(axis=1)
         # a blurred or shrunk-and-regrown copy is nearer the item blurred once more
         grids = items.reshape(-1, s.side, s.side)
-        softer = vectors.unit_rows(np.stack([vectors.low_pass(g, s.sigma / 2) for g in grids]))
+        softer = vectors.unit_rows(vectors.low_pass_many(grids, s.sigma / 2))
         similarity = np.maximum(similarity, np.abs(softer @ flat.T).max(axis=1))
         return self._ranked(rows, similarity, where)
 
-    def _query_photo(self, gray: np.ndarray, hashes: np.ndarray) -> NearestMatch:
+    def _query_photo(
+        self, gray: np.ndarray, hashes: np.ndarray, exclude: int | None = None
+    ) -> NearestMatch:
         s = self.settings
         by_hash = photos.hash_candidates(hashes, np.asarray(self._arrays["hashes"]),
-                                         PHOTO_CANDIDATES)  # fmt: skip
+                                         PHOTO_CANDIDATES + 1)  # fmt: skip
+        by_hash = by_hash[by_hash != exclude][:PHOTO_CANDIDATES]
         thumb = thumbnail(gray, s.resolution)
         grid = vectors.low_pass(thumb, s.sigma)
         probes = vectors.embed(np.stack([grid, np.ascontiguousarray(grid[:, ::-1])]))
-        rows = np.union1d(by_hash, self._candidates(probes, None)[:PHOTO_CANDIDATES])
+        rows = np.union1d(by_hash, self._candidates(probes, exclude)[:PHOTO_CANDIDATES])
         items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
         views = photos.crop_views(thumb, s.resolution, s.sigma, PHOTO_MARGIN * s.resolution // 32)
         return self._ranked(rows, photos.crop_similarities(items, views, s.resolution), None)
@@ -429,6 +431,14 @@ class ImageIndex:
             scores = np.where(rows == exclude, -np.inf, scores)
         top = vectors.top_rows(scores, CANDIDATES)
         return rows[top[np.isfinite(scores[top])]]
+
+    def _leave_one_out(self, row: int) -> NearestMatch:
+        """Item `row` (as stored) queried against every other item."""
+        grid = self._grids(np.array([row]))[0]
+        if self.settings.profile == "photo":
+            hashes = np.asarray(self._arrays["hashes"][row])[None]
+            return self._query_photo(grid, hashes, exclude=row)
+        return self._query(grid, exclude=row)
 
     def _grids(self, rows: np.ndarray) -> np.ndarray:
         """The stored (low-passed, normalised) thumbnails of `rows` as 2-D grids."""
@@ -488,7 +498,8 @@ def _fingerprint(
     def flush() -> None:
         if not grids:
             return
-        stack = np.ascontiguousarray(np.stack(grids))
+        smooth = vectors.low_pass_many(np.stack(grids), settings.sigma)
+        stack = np.ascontiguousarray(settings.interior(smooth))
         blocks["vectors"].append(vectors.unit_rows(stack).astype(np.float16))
         blocks["embeds"].append(vectors.embed(stack))
         if hashes:
@@ -500,7 +511,7 @@ def _fingerprint(
         gray = to_gray(image)
         digest.update(np.asarray(gray.shape, dtype=np.int64).tobytes())
         digest.update((gray * 255).astype(np.uint8).tobytes())
-        grids.append(settings.interior(vectors.low_pass(thumbnail(gray, side), settings.sigma)))
+        grids.append(thumbnail(gray, side))
         if settings.profile == "photo":
             hashes.append(photos.hash_rows(image)[0])
         if len(grids) == BUILD_BLOCK:
@@ -558,4 +569,3 @@ def _items(source: Any, what: str) -> tuple[list[str], Iterator[Image.Image], in
         if not (isinstance(item, tuple) and len(item) == 2):
             raise InputError(f"{what} item {position}: expected an (id, PIL image) pair")
     return [str(i) for i, _ in items], (image for _, image in items), len(items)
-
