@@ -137,3 +137,18 @@ def test_wrong_or_foreign_index_paths_are_refused(files: dict[str, Path], tmp_pa
     inspect = runner.invoke(app, ["inspect", str(folder / "fresh.txt"), "--index",
                                   str(folder)])  # fmt: skip
     assert inspect.exit_code == 2 and "manifest.json" in inspect.output
+
+
+def test_index_calibrate_rewrites_only_the_text_threshold(
+    files: dict[str, Path], text_index: Path
+) -> None:
+    folder = files["folder"]
+    copy = folder / "recalibrated"
+    TextIndex.load(text_index).save(copy)
+    before = {p.name: p.read_bytes() for p in (copy / "seg-000000").iterdir()}
+    result = runner.invoke(app, ["index", "calibrate", "--index", str(copy), "--heldout",
+                                 str(folder / "held.txt"), "--fpr", "0.05"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    index = TextIndex.load(copy)
+    assert index.manifest["fpr"] == 0.05 and index.manifest["calibration"]["size"] == 120
+    assert {p.name: p.read_bytes() for p in (copy / "seg-000000").iterdir()} == before

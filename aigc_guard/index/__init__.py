@@ -1,8 +1,9 @@
 """Fingerprint indexes of training data, for the memorization check.
 
 `ImageIndex` (pixel thumbnails + pHash) and `TextIndex` (MinHash LSH for
-near-duplicates, winnowed character fingerprints for verbatim spans) each carry a near-duplicate threshold calibrated on held-out data and
-save to a folder with a versioned manifest. Importing this package loads
+near-duplicates, winnowed character fingerprints for verbatim spans) each carry
+a near-duplicate threshold calibrated on held-out data and save to a folder
+with a versioned manifest. Importing this package loads
 neither imagehash nor datasketch: the classes are imported on first use.
 """
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from aigc_guard.errors import FingerprintIndexError, InputError
 from aigc_guard.index.store import (
+    MANIFEST,
     NearestMatch,
     calibration_figures,
     check_fpr,
@@ -207,6 +208,19 @@ class TextIndex:
         figures["span_flag_rate"] = round(spans / len(texts), 6)
         self._manifest.update(threshold=threshold, fpr=fpr)
         self._manifest["calibration"] = {"method": "holdout", "ceiling": ceiling, **figures}
+
+    @classmethod
+    def recalibrate(
+        cls, directory: str | Path, texts: list[str], *, fpr: float, progress: bool = False
+    ) -> float:
+        """Calibrate a saved index on held-out `texts` and rewrite its manifest (the
+        segments stay as they are); returns the new threshold."""
+        from aigc_guard.fileio import write_json_atomic
+
+        index = cls.load(directory)
+        index.calibrate(texts, fpr=fpr, progress=progress)
+        write_json_atomic(Path(directory) / MANIFEST, index._manifest)
+        return index.threshold
 
     def nearest(self, text: str) -> TextMatch:
         """The closest record by shingles, and every common run of >= `min_span` characters
