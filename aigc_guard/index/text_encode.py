@@ -1,7 +1,7 @@
 """Fingerprinting records for the text index: texts, span anchors, MinHash LSH band keys.
 
 Kept apart from the index so the one loop that runs per training record (the
-slow part of a build: about 500-600 records/s in one process here) reads on its
+slow part of a build: 500-1,100 records/s in one process here) reads on its
 own, with the MinHash (datasketch) it shares with queries.
 """
 
