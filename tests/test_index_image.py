@@ -98,6 +98,9 @@ def test_thresholds_are_calibrated_on_the_held_out_digits(index: ImageIndex, spl
     assert 0.004 <= rate <= 0.012  # target 1%: half by distance, half by the ratio test
     assert 0 < index.threshold < calibration["quantiles"]["0.5"]
     assert 0 < index.ratio_threshold < 1
+    # sub-window matches get their own thresholds, from 2x2 grids of the held-out digits
+    assert calibration["windows"]["size"] == 250
+    assert 0 < index.manifest["window_threshold"] < calibration["quantiles"]["0.5"]
 
 
 def test_another_digit_data_set_is_rarely_flagged(index: ImageIndex) -> None:
@@ -296,3 +299,38 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_builds_grows_and_recalibrates_a_folder_index(tmp_path: Path, split: Split) -> None:
+    from typer.testing import CliRunner
+
+    from aigc_guard.cli.app import app
+
+    train, held, more = tmp_path / "train", tmp_path / "held", tmp_path / "more"
+    for folder, rows in ((train, range(0, 4000, 40)), (held, range(100)), (more, range(2))):
+        folder.mkdir()
+        for row in rows:
+            images = split.holdout.images if folder == held else split.train.images
+            Image.fromarray(images[row + (1 if folder == more else 0)]).save(folder / f"{row}.png")
+    (train / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    out = tmp_path / "idx"
+    runner = CliRunner()
+    built = runner.invoke(app, ["index", "build", "--data", str(train), "--heldout", str(held),
+                                "--out", str(out)])  # fmt: skip
+    assert built.exit_code == 0, built.output
+    assert "skipped broken.png" in built.output and "indexed 100 images" in built.output
+    clash = runner.invoke(app, ["index", "add", "--index", str(out), "--data", str(more)])
+    assert clash.exit_code == 2 and "0.png" in clash.output and "twice" in clash.output
+    for file in more.iterdir():
+        file.rename(more / f"late-{file.name}")
+    grown = runner.invoke(app, ["index", "add", "--index", str(out), "--data", str(more)])
+    assert grown.exit_code == 0, grown.output
+    assert len(ImageIndex.load(out)) == 102
+    calibrated = runner.invoke(
+        app, ["index", "calibrate", "--index", str(out), "--heldout", "mnist5k", "--fpr", "0.02"]
+    )
+    assert calibrated.exit_code == 0, calibrated.output
+    assert ImageIndex.load(out).manifest["calibration"]["size"] == 1000
+    wrong = runner.invoke(app, ["index", "calibrate", "--index", str(tmp_path / "no"),
+                                "--heldout", "mnist5k"])  # fmt: skip
+    assert wrong.exit_code == 2 and "no fingerprint index folder" in wrong.output

@@ -279,10 +279,12 @@ class ImageIndex:
         self, holdout: HoldoutItems | None, *, fpr: float = 0.01, progress: bool = False
     ) -> None:
         """Set both thresholds at `fpr`/2 of held-out real images (or a leave-one-out sample)."""
+        pictures: list[Image.Image] = []
         if holdout is not None:
             _, images, total = _items(holdout, "holdout")
             check_fpr(fpr, total)
-            found = [self._match(image) for image in track(images, total, "calibrating", progress)]
+            pictures = list(track(images, total, "calibrating", progress))
+            found = [self._match(image) for image in pictures]
             method = "holdout"
         else:
             total = min(LOO_SAMPLE, len(self))
@@ -303,9 +305,36 @@ class ImageIndex:
         self._manifest.update(
             threshold=threshold,
             ratio_threshold=ratio_threshold,
+            window_threshold=threshold,
+            window_ratio_threshold=ratio_threshold,
             fpr=fpr,
             calibration={"method": method, **figures},
         )
+        self._calibrate_windows(pictures, fpr)
+
+    def _calibrate_windows(self, pictures: list[Image.Image], fpr: float) -> None:
+        """Thresholds for sub-window matches, from 2x2 grids of held-out images: searching
+        many windows gives chance more tries, so a window needs to come nearer.
+        Without enough held-out images (4 per grid, 1/fpr grids) the whole-image ones stay."""
+        side = self.resolution
+        count = len(pictures) // 4
+        if self.settings.profile != "small" or count * fpr < 1.0:
+            return
+        found = []
+        for group in range(count):
+            canvas = np.zeros((2 * side, 2 * side), dtype=np.float32)
+            for cell in range(4):
+                top, left = (cell // 2) * side, (cell % 2) * side
+                thumb = thumbnail(to_gray(pictures[4 * group + cell]), side)
+                canvas[top : top + side, left : left + side] = thumb
+            best = self._best_window(canvas)
+            found.append(best if best is not None else NearestMatch(None, 1.0))
+        distances = np.array([m.distance for m in found])
+        ratios = np.array([m.ratio if m.ratio is not None else 1.0 for m in found])
+        self._manifest["window_threshold"] = float(np.quantile(distances, fpr / 2))
+        self._manifest["window_ratio_threshold"] = float(np.quantile(ratios, fpr / 2))
+        self._manifest["calibration"]["windows"] = {"method": "2x2 grids of held-out images",
+                                                    "size": count}  # fmt: skip
 
     # --- querying -----------------------------------------------------------------------
 
@@ -315,17 +344,24 @@ class ImageIndex:
         whole = self._match(image)
         if self.settings.profile != "small":
             return whole
-        windows = list(_windows(to_gray(image), self.resolution))
+        window = self._best_window(to_gray(image))
+        if window is not None and self.score(window) < self.score(whole):
+            return window
+        return whole
+
+    def _best_window(self, gray: np.ndarray) -> NearestMatch | None:
+        """The nearest-copy match among the sub-windows of a large output (None: too small)."""
+        windows = list(_windows(gray, self.resolution))
         if not windows:
-            return whole
+            return None
         grids = [vectors.low_pass(thumbnail(w, self.resolution), self.settings.sigma)
                  for _, w in windows]  # fmt: skip
         promise = self._embed_similarity(vectors.embed(self.settings.interior(np.stack(grids))))
-        best = whole
+        best: NearestMatch | None = None
         for position in vectors.top_rows(promise, WINDOW_TOP):
             label, window = windows[int(position)]
             found = self._query(thumbnail(window, self.resolution), where=label)
-            if self.score(found) < self.score(best):
+            if best is None or self.score(found) < self.score(best):
                 best = found
         return best
 
@@ -346,12 +382,14 @@ class ImageIndex:
 
     def criterion(self, match: NearestMatch, threshold: float | None = None) -> str | None:
         """'distance' or 'ratio' when `match` is a near-copy, else None."""
-        limit = self.threshold if threshold is None else threshold
         if match.id is None:
             return None
+        limit, ratio_limit = self._limits(match)
+        if threshold is not None and match.where is None:
+            limit = threshold  # a policy's threshold replaces the whole-image one
         if match.distance <= limit:
             return "distance"
-        if match.ratio is not None and match.ratio <= self.ratio_threshold:
+        if match.ratio is not None and match.ratio <= ratio_limit:
             return "ratio"
         return None
 
@@ -359,14 +397,29 @@ class ImageIndex:
         """How near a copy `match` is on both criteria (<= 1: flagged); lower is nearer."""
         if match.id is None:
             return np.inf
-        scores = [match.distance / max(self.threshold, 1e-9)]
-        if match.ratio is not None and self.ratio_threshold > 0:
-            scores.append(match.ratio / self.ratio_threshold)
+        limit, ratio_limit = self._limits(match)
+        scores = [match.distance / max(limit, 1e-9)]
+        if match.ratio is not None and ratio_limit > 0:
+            scores.append(match.ratio / ratio_limit)
         return float(min(scores))
 
+    def _limits(self, match: NearestMatch) -> tuple[float, float]:
+        """(distance, ratio) thresholds for a whole-image or a sub-window match."""
+        if match.where is None:
+            return self.threshold, self.ratio_threshold
+        manifest = self._manifest
+        return (float(manifest.get("window_threshold", self.threshold)),
+                float(manifest.get("window_ratio_threshold", self.ratio_threshold)))  # fmt: skip
+
     def _match(self, image: Image.Image) -> NearestMatch:
+        from PIL import Image as PILImage
+
         gray = to_gray(image)
         if self.settings.profile == "photo":
+            trimmed = photos.trim_flat_border(gray)
+            if trimmed.shape != gray.shape and min(trimmed.shape) >= MIN_SIDE:
+                gray = trimmed
+                image = PILImage.fromarray((trimmed * 255).astype(np.uint8))
             return self._query_photo(gray, photos.hash_rows(image))
         return self._query(thumbnail(gray, self.resolution))
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 HASHES = ("phash", "dhash")
 HASH_SIDE = 128
 CROP_SHARES = (0.0, 0.05, 0.10)
+FLAT = 2.0 / 255  # a row whose values span less than this is one colour
 
 
 class CropView(NamedTuple):
@@ -30,6 +31,22 @@ class CropView(NamedTuple):
     height: int
     width: int
     vector: np.ndarray
+
+
+def trim_flat_border(gray: np.ndarray, limit: float = 0.15) -> np.ndarray:
+    """Strip uniform rows and columns at the edges (up to `limit` of each side): a shifted
+    copy padded with a band of one colour becomes a crop, which the crop search finds."""
+    top, bottom, left, right = 0, gray.shape[0], 0, gray.shape[1]
+    most_rows, most_cols = int(gray.shape[0] * limit), int(gray.shape[1] * limit)
+    while top < most_rows and np.ptp(gray[top, left:right]) < FLAT:
+        top += 1
+    while gray.shape[0] - bottom < most_rows and np.ptp(gray[bottom - 1, left:right]) < FLAT:
+        bottom -= 1
+    while left < most_cols and np.ptp(gray[top:bottom, left]) < FLAT:
+        left += 1
+    while gray.shape[1] - right < most_cols and np.ptp(gray[top:bottom, right - 1]) < FLAT:
+        right -= 1
+    return gray[top:bottom, left:right]
 
 
 def hash_rows(image: Image.Image) -> np.ndarray:
