@@ -5,8 +5,8 @@ Run: OPENBLAS_NUM_THREADS=1 nice .venv/bin/python benchmarks/memorization.py
 Prints markdown tables (the README quotes them). Cases and data splits come from
 benchmarks/memorization_cases.py, written before tuning; thresholds are calibrated
 on held-out rows that no figure below is measured on. Each section is a function
-(`digits_section`, `photos_section`, `speed_section`); text has its own benchmark
-(benchmarks/memorization_text.py).
+(`digits_section`, `photos_section`, `speed_section`); the `text` section runs
+benchmarks/memorization_text.py (its own cases; about 45 minutes with 1M records).
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def _png(image: Image.Image) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sections", default="digits,photos,speed")
+    parser.add_argument("--sections", default="digits,photos,speed,text")
     parser.add_argument("--sample", type=int, default=1000, help="training items per attack")
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per size")
@@ -283,6 +283,10 @@ def main() -> None:
         photos_section(args.sample)
     if "speed" in sections:
         speed_section([int(s) for s in args.sizes.split(",")], args.queries)
+    if "text" in sections:  # the text half has its own module and cases
+        from memorization_text import main as text_main
+
+        text_main(["--sizes", args.sizes])
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from aigc_guard.cli.indexing_text import (
     TextFieldOption,
     add_text_records,
     build_text_index,
+    calibrate_text_index,
 )
 from aigc_guard.cli.training import dataset
 
@@ -104,11 +105,13 @@ def index_add(
 def index_calibrate(
     index: Annotated[Path, typer.Option("--index", help="Image index folder to recalibrate.")],
     heldout: Annotated[
-        str, typer.Option("--heldout", help="Held-out images: a FOLDER, or mnist5k.")
+        str,
+        typer.Option("--heldout", help="Held-out data: a FOLDER or mnist5k; text: a FILE."),
     ],
     fpr: FprOption = 0.01,
+    text_field: TextFieldOption = "text",
 ) -> None:
-    """Set an image index's thresholds again from held-out real images at --fpr.
+    """Set an index's thresholds again from held-out real data at --fpr.
 
     Example: aigc-guard index calibrate --index runs/index --heldout mnist5k --fpr 0.01
     """
@@ -116,6 +119,10 @@ def index_calibrate(
     from aigc_guard.index import read_manifest
 
     kind = read_manifest(index).get("kind")
+    if kind == "text":
+        calibrate_text_index(index, Path(heldout), fpr, text_field=text_field)
+        return
     if kind != "image":
-        raise FingerprintIndexError(f"{index}: `index calibrate` reads image indexes, not {kind!r}")
+        raise FingerprintIndexError(f"{index}: `index calibrate` reads image or text indexes, "
+                                    f"not {kind!r}")  # fmt: skip
     calibrate_image_index(index, heldout, fpr)

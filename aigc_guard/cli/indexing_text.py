@@ -61,3 +61,13 @@ def add_text_records(index: Path, data: Path, *, text_field: str, id_field: str 
     records = read_text_corpus(data, text_field=text_field, id_field=id_field)
     count = TextIndex.add(index, records, progress=True)
     console(stderr=False).print(f"added {len(records)} texts -> {index} ({count} in all)")
+
+
+def calibrate_text_index(index: Path, heldout: Path, fpr: float, *, text_field: str) -> None:
+    """Recalibrate a text index's near-duplicate threshold on held-out texts."""
+    from aigc_guard.index.text import TextIndex
+    from aigc_guard.index.text_corpus import read_text_corpus
+
+    texts = [text for _, text in read_text_corpus(heldout, text_field=text_field)]
+    threshold = TextIndex.recalibrate(index, texts, fpr=fpr, progress=True)
+    console(stderr=False).print(f"{index}: near-duplicate threshold {threshold:.4f} (fpr {fpr})")

@@ -2,8 +2,9 @@
 
 `ImageIndex` (low-passed thumbnails searched over shifts, rotations, crops and
 sub-windows, with a ratio test; pHash/dHash candidates for photos) and `TextIndex`
-(MinHash LSH + exact Jaccard) each carry near-duplicate thresholds calibrated on
-held-out data and save to a folder with a versioned manifest. Importing this package loads
+(MinHash LSH for near-duplicates, winnowed character fingerprints for verbatim
+spans) each carry near-duplicate thresholds calibrated on held-out data and save
+to a folder with a versioned manifest. Importing this package loads
 neither imagehash nor datasketch: the classes are imported on first use.
 """
 

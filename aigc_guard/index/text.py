@@ -33,6 +33,7 @@ import numpy as np
 
 from aigc_guard.errors import FingerprintIndexError, InputError
 from aigc_guard.index.store import (
+    MANIFEST,
     NearestMatch,
     calibration_figures,
     check_fpr,
@@ -42,6 +43,7 @@ from aigc_guard.index.store import (
     read_manifest,
     require_fields,
 )
+from aigc_guard.index.text_encode import MINHASH_SCHEME, encode, merged, minhash, permutations
 from aigc_guard.index.text_hashing import (
     KGRAM_HASH,
     NORMALISE,
@@ -50,25 +52,22 @@ from aigc_guard.index.text_hashing import (
     char_kgrams,
     normalise,
     normalise_with_map,
-    winnow,
     word_shingles,
 )
 from aigc_guard.index.text_spans import SpanMatch, common_runs
 from aigc_guard.index.text_store import (
     Segment,
-    SegmentData,
     append_segment,
     load_segment,
     write_new_index,
 )
 
 if TYPE_CHECKING:
-    from datasketch import MinHash
+    pass
 
 KIND = "text"
 ALGORITHM = "minhash-lsh+winnowed-spans"
 ALGORITHM_VERSION = 2
-MINHASH_SCHEME = "affine32"
 CANDIDATE_RECALL = 0.995
 MIN_CONTAINMENT_SHINGLES = 4  # shorter records are compared by Jaccard only
 SPAN_SLACK = 0.8  # a run of min_span original characters keeps >= 80% after normalising
@@ -105,7 +104,7 @@ def span_params(min_span: int) -> dict[str, int]:
     if not isinstance(min_span, int) or isinstance(min_span, bool) or not 20 <= min_span <= 10_000:
         raise InputError(f"min_span={min_span!r}: expected an int between 20 and 10000 characters")
     floor = math.ceil(SPAN_SLACK * min_span)
-    k = min(16, floor // 2)
+    k = min(24, floor * 3 // 5)  # 24 characters (~4 words) seldom match by chance
     return {"min_chars": min_span, "floor": floor, "k": k, "window": floor - k + 1}
 
 
@@ -118,7 +117,7 @@ class TextIndex:
         self._segments = segments
         self._manifest = manifest
         self._bases = np.cumsum([0, *(len(s) for s in segments)])
-        self._permutations = _permutations(manifest["minhash"])
+        self._permutations = permutations(manifest["minhash"])
 
     @property
     def threshold(self) -> float:
@@ -155,7 +154,7 @@ class TextIndex:
     ) -> TextIndex:
         """Index `(id, text)` pairs. `threshold` is the largest distance ever flagged;
         with `holdout` texts it drops to their `fpr`-quantile when they come closer."""
-        _check_options(shingle_words, num_perm, threshold, fpr)
+        _check_options(shingle_words, num_perm, threshold, fpr, max_records)
         spans = span_params(min_span)
         bands, rows = lsh_bands(num_perm, 1.0 - threshold)
         manifest = new_manifest(
@@ -207,6 +206,19 @@ class TextIndex:
         figures["span_flag_rate"] = round(spans / len(texts), 6)
         self._manifest.update(threshold=threshold, fpr=fpr)
         self._manifest["calibration"] = {"method": "holdout", "ceiling": ceiling, **figures}
+
+    @classmethod
+    def recalibrate(
+        cls, directory: str | Path, texts: list[str], *, fpr: float, progress: bool = False
+    ) -> float:
+        """Calibrate a saved index on held-out `texts` and rewrite its manifest (the
+        segments stay as they are); returns the new threshold."""
+        from aigc_guard.fileio import write_json_atomic
+
+        index = cls.load(directory)
+        index.calibrate(texts, fpr=fpr, progress=progress)
+        write_json_atomic(Path(directory) / MANIFEST, index._manifest)
+        return index.threshold
 
     def nearest(self, text: str) -> TextMatch:
         """The closest record by shingles, and every common run of >= `min_span` characters
@@ -286,7 +298,7 @@ class TextIndex:
         return frequency, [(self._segments[n], row) for _, n, row in chosen]
 
     def _sketch(self, shingles: np.ndarray) -> np.ndarray:
-        return _minhash(shingles, self._manifest["minhash"], self._permutations).hashvalues
+        return minhash(shingles, self._manifest["minhash"], self._permutations).hashvalues
 
     def flags(self, match: TextMatch, threshold: float | None = None) -> list[str]:
         """The criteria `match` meets: 'near-duplicate' (distance <= threshold) and/or
@@ -297,7 +309,7 @@ class TextIndex:
 
     def save(self, directory: str | Path) -> Path:
         """Write the index folder atomically (all segments merged into one)."""
-        data = _merged([segment.data() for segment in self._segments])
+        data = merged([segment.data() for segment in self._segments])
         manifest = {k: v for k, v in self._manifest.items() if k != "segments"}
         return write_new_index(directory, manifest, data)
 
@@ -335,84 +347,6 @@ class TextIndex:
         return int(append_segment(path, manifest, data)["count"])
 
 
-def encode(
-    items: Iterable[tuple[str, str]],
-    manifest: dict[str, Any],
-    *,
-    digest: Any = None,
-    progress: bool = False,
-) -> SegmentData:
-    """Fingerprint records with the manifest's parameters: texts, anchors, LSH band keys."""
-    from aigc_guard.progress import progress as bar
-
-    span, lsh, n = manifest["span"], manifest["lsh"], manifest["shingle"]["n"]
-    permutations = _permutations(manifest["minhash"])
-    ids: list[str] = []
-    blobs: list[bytes] = []
-    anchors: list[np.ndarray] = []
-    keys: list[np.ndarray] = []
-    total = len(items) if isinstance(items, Sequence) else None
-    with bar("fingerprinting", total, enabled=progress) as advance:
-        for position, item in enumerate(items):
-            item_id, text = _checked_item(position, item)
-            norm = normalise(text)
-            if not norm:
-                raise InputError(f"record {item_id!r}: empty text (no words to index)")
-            kgrams = char_kgrams(norm, span["k"])
-            anchors.append(np.unique(kgrams[winnow(kgrams, span["window"])]))
-            sketch = _minhash(word_shingles(norm, n), manifest["minhash"], permutations)
-            keys.append(band_keys(sketch.hashvalues, lsh["bands"], lsh["rows"]))
-            blobs.append(text.encode("utf-8"))
-            ids.append(item_id)
-            if digest is not None:
-                digest.update(f"{len(item_id)}:{item_id}{len(text)}:{text}".encode())
-            advance()
-    if not ids:
-        raise InputError("items: no texts to index")
-    return _segment_data(ids, blobs, anchors, keys)
-
-
-def _segment_data(
-    ids: list[str], blobs: list[bytes], anchors: list[np.ndarray], keys: list[np.ndarray]
-) -> SegmentData:
-    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(b) for b in blobs])
-    anchor_hash, anchor_row = _sorted_postings(anchors)
-    band_key, band_row = _sorted_postings(keys)
-    return SegmentData(ids, b"".join(blobs), offsets, anchor_hash, anchor_row, band_key, band_row)
-
-
-def _sorted_postings(per_row: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    hashes = np.concatenate(per_row) if per_row else np.empty(0, dtype=np.uint64)
-    rows = np.repeat(np.arange(len(per_row), dtype=np.uint32), [a.size for a in per_row])
-    order = np.argsort(hashes, kind="stable")
-    return hashes[order], rows[order]
-
-
-def _merged(parts: list[SegmentData]) -> SegmentData:
-    """One segment holding several (rows renumbered), for `save` after `add`."""
-    if len(parts) == 1:
-        return parts[0]
-    base = np.cumsum([0, *(len(p.ids) for p in parts)])
-    byte_base = np.cumsum([0, *(len(p.texts) for p in parts)])
-    offsets = np.concatenate(
-        [np.zeros(1, np.int64), *(p.text_offsets[1:] + byte_base[i] for i, p in enumerate(parts))]
-    )
-
-    def join(hash_name: str, row_name: str) -> tuple[np.ndarray, np.ndarray]:
-        hashes = np.concatenate([getattr(p, hash_name) for p in parts])
-        rows = np.concatenate(
-            [getattr(p, row_name) + np.uint32(base[i]) for i, p in enumerate(parts)]
-        )
-        order = np.argsort(hashes, kind="stable")
-        return hashes[order], rows[order].astype(np.uint32)
-
-    return SegmentData(
-        [i for p in parts for i in p.ids], b"".join(p.texts for p in parts), offsets,
-        *join("anchor_hash", "anchor_row"), *join("band_key", "band_row"),
-    )  # fmt: skip
-
-
 def _expand(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """rows[lo[0]:hi[0]] + rows[lo[1]:hi[1]] + ..., without a Python loop."""
     counts = hi - lo
@@ -432,37 +366,11 @@ def _similarity(query: np.ndarray, record: np.ndarray) -> float:
     return max(jaccard, containment)
 
 
-def _permutations(minhash: dict[str, Any]) -> Any:
-    from datasketch import MinHash
-
-    return MinHash(
-        num_perm=minhash["num_perm"], seed=minhash["seed"], scheme=MINHASH_SCHEME
-    ).permutations
-
-
-def _minhash(shingles: np.ndarray, minhash: dict[str, Any], permutations: Any) -> MinHash:
-    from datasketch import MinHash
-
-    sketch = MinHash(
-        num_perm=minhash["num_perm"], seed=minhash["seed"], hashfunc=int,
-        scheme=MINHASH_SCHEME, permutations=permutations,
-    )  # fmt: skip
-    if shingles.size:
-        sketch.update_batch((shingles & np.uint64(0xFFFFFFFF)).tolist())
-    return sketch
-
-
-def _checked_item(position: int, item: Any) -> tuple[str, str]:
-    if not (isinstance(item, tuple) and len(item) == 2 and all(isinstance(v, str) for v in item)):
-        raise InputError(f"items[{position}]: expected an (id, text) pair of strings")
-    try:
-        item[1].encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError(f"record {item[0]!r}: text is not valid Unicode ({exc.reason})") from exc
-    return item
-
-
-def _check_options(shingle_words: int, num_perm: int, threshold: float, fpr: float) -> None:
+def _check_options(
+    shingle_words: int, num_perm: int, threshold: float, fpr: float, max_records: int
+) -> None:
+    if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+        raise InputError(f"max_records={max_records!r}: expected an int >= 1")
     if not 0.0 < fpr < 1.0:
         raise InputError(f"fpr={fpr!r}: expected a false-positive rate between 0 and 1")
     if not isinstance(shingle_words, int) or not 1 <= shingle_words <= 8:
