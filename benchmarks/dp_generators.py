@@ -455,8 +455,6 @@ def _dp_classifier(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     import torch.nn.functional as F
     from opacus import PrivacyEngine
 
-    from aigc_guard.train.dp_sgd import secret_generator
-
     torch.manual_seed(args.seed)
     epochs = 30 if args.epochs is None else args.epochs
     batch = 256 if args.batch_size is None else args.batch_size
@@ -490,6 +488,15 @@ def _dp_classifier(split: Any, args: argparse.Namespace) -> dict[str, Any]:
         "epochs": epochs, "batch": batch, "train_seconds": round(time.perf_counter() - t0, 1),
         "downstream_accuracy": round(_accuracy(model._module, split.holdout), 4),
     }  # fmt: skip
+
+
+def secret_generator() -> Any:
+    """A torch generator seeded from OS entropy (the DP noise and sampling of the reference)."""
+    import os
+
+    import torch
+
+    return torch.Generator().manual_seed(int.from_bytes(os.urandom(8), "little"))
 
 
 # ---------------------------------------------------------------- table

@@ -13,6 +13,7 @@ import typer
 
 from aigc_guard.cli import (
     auditing,
+    budgeting,
     demo,
     guarding,
     indexing,
@@ -60,6 +61,7 @@ def _root(
 app.command("demo")(demo.demo)
 app.command("train")(training.train)
 app.command("sample")(sampling.sample)
+app.command("budget")(budgeting.budget)
 app.command("generate")(guarding.generate)
 app.command("guard")(guarding.guard_files)
 app.command("inspect")(guarding.inspect_files)

@@ -17,8 +17,9 @@ def train(
         typer.Option("--out", help="Run folder to create: weights, model.json, privacy_card.json."),
     ],
     kind: Annotated[
-        str, typer.Argument(help="What to train: gan, vae or diffusion.", show_default=True)
-    ] = "gan",
+        str | None,
+        typer.Argument(help="gan (default), vae or diffusion; with --resume: the run's kind."),
+    ] = None,
     data: Annotated[
         str,
         typer.Option(help="mnist5k (bundled) or a folder of images (one size, resized to 28x28)."),
@@ -27,22 +28,53 @@ def train(
         Path | None,
         typer.Option(help="Labels of a folder's images: a CSV with header file,label."),
     ] = None,
-    epsilon: Annotated[float, typer.Option(help="Target epsilon of the whole schedule.")] = 10.0,
-    delta: Annotated[float, typer.Option(help="Target delta (below 1/N).")] = 1e-5,
-    epochs: Annotated[
-        int | None, typer.Option(help="Epochs the noise is calibrated for (default: tuned per kind).")
-    ] = None,
     batch_size: Annotated[
-        int | None, typer.Option(help="Expected (Poisson) batch size (default: tuned per kind).")
+        int | None, typer.Option(help="Expected (Poisson) batch size [default: tuned per kind].")
+    ] = None,
+    clip: Annotated[
+        float, typer.Option(help="Per-example gradient clipping norm (max_grad_norm).")
+    ] = 1.0,
+    epsilon: Annotated[
+        float | None,
+        typer.Option(help="Target epsilon of the whole schedule [default: 10; resume: the run's]."),
+    ] = None,
+    delta: Annotated[
+        float | None, typer.Option(help="Target delta, below 1/N [default: 1e-5].")
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            help="Epochs the noise is calibrated for [default: tuned per kind; resume: the run's]."
+        ),
     ] = None,
     max_steps: Annotated[
         int | None, typer.Option(help="Stop early after this many steps (spends less epsilon).")
     ] = None,
-    clip: Annotated[float, typer.Option(help="Per-example gradient clipping norm.")] = 1.0,
-    accountant: Annotated[str, typer.Option(help="prv, rdp or gdp.")] = "prv",
+    accountant: Annotated[str, typer.Option(help="Privacy accountant: prv, rdp or gdp.")] = "prv",
     seed: Annotated[
-        int, typer.Option(help="Seed of the non-private randomness (initialisation).")
+        int, typer.Option(help="Seed of the non-private randomness (initialisation) only.")
     ] = 0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            help="Continue this stopped run (same data); the new card covers all its steps."
+        ),
+    ] = None,
+    secure_noise: Annotated[
+        bool,
+        typer.Option(
+            "--secure-noise/--torch-noise",
+            help="DP noise and batch sampling from ChaCha20 (default) or from torch's "
+            "generator seeded from OS entropy.",
+        ),
+    ] = True,
+    reproducible_noise: Annotated[
+        bool,
+        typer.Option(
+            help="DEBUGGING ONLY: noise seeded from --seed; the model gets NO privacy "
+            "guarantee and its epsilon never goes into a C2PA manifest."
+        ),
+    ] = False,
     db: DbOption = None,
     keys: KeysOption = None,
 ) -> None:
@@ -56,21 +88,46 @@ def train(
     from aigc_guard.train.kinds import spec_for
     from aigc_guard.train.registration import register_model
 
-    spec = spec_for(kind)
+    spec = spec_for(kind or (_kind_of(resume) if resume is not None else "gan"))
     train_data = load_training_data(data, labels_csv=labels)
-    config = dataclasses.replace(spec.default_config(), num_classes=_classes(train_data, data))
-    with open_audit_log(db, keys) as log:  # opened first: a bad --db or --keys fails fast
-        result = spec.train(
-            train_data, out_dir=out, target_epsilon=epsilon, target_delta=delta, epochs=epochs,
-            batch_size=batch_size, max_grad_norm=clip, accountant=accountant, config=config,
-            max_steps=max_steps, seed=seed,
-        )  # fmt: skip
+    config = None
+    if resume is None:  # a resumed run keeps its saved architecture
+        config = dataclasses.replace(spec.default_config(), num_classes=_classes(train_data, data))
+    result = spec.train(
+        train_data, out_dir=out, target_epsilon=epsilon, target_delta=delta, epochs=epochs,
+        batch_size=batch_size, max_grad_norm=clip, accountant=accountant, config=config,
+        max_steps=max_steps, seed=seed, resume=resume, secure_noise=secure_noise,
+        reproducible_noise=reproducible_noise,
+    )  # fmt: skip
+    with open_audit_log(db, keys) as log:
         entry = register_model(log, result.card)
-    card = result.card
-    console(stderr=False).print(
+    report(result.card, out=out, audit_id=entry.id)
+
+
+def report(card: Any, *, out: Path, audit_id: int) -> None:
+    """What the user needs to read off a finished run: the figure, why it stopped, the caveats."""
+    stdout = console(stderr=False)
+    stdout.print(
         f"trained {card.model_id}: epsilon={card.epsilon:.3f} delta={card.delta:g} "
-        f"steps={card.steps} -> {out} (audit row {entry.id})"
+        f"steps={card.steps}/{card.planned_steps} -> {out} (audit row {audit_id})",
+        highlight=False,
     )
+    stdout.print(f"stopped: {card.stop_reason}", highlight=False)
+    if card.stopped_early:
+        stdout.print(f"resume with: aigc-guard train --resume {out} --out NEW_FOLDER")
+    if not card.claims_dp:
+        console().print(
+            f"[bold yellow]warning:[/] guarantee: {card.guarantee}; this model's epsilon "
+            "is not a privacy guarantee and is never written into a C2PA manifest"
+        )
+
+
+def _kind_of(run: Path) -> str:
+    """The kind a run folder holds (its model.json), for `--resume` without KIND."""
+    from aigc_guard.train.card import read_json
+    from aigc_guard.train.rundir import CONFIG_FILE
+
+    return str(read_json(Path(run) / CONFIG_FILE, what="model config").get("kind"))
 
 
 def _classes(train_data: Any, source: str) -> int:
