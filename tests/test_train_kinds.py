@@ -249,6 +249,7 @@ def test_cli_trains_a_kind_on_a_folder_and_samples_an_npz(
     card = json.loads((tmp_path / "run" / "privacy_card.json").read_text())
     assert card["model_kind"] == "dp-vae" and card["dataset_size"] == 40
     assert "28x28 grayscale" in card["dataset_name"]
+    assert card["data_transform"] == "grayscale, resized from 56x56 to 28x28 (Lanczos)"
     result = runner.invoke(app, ["sample", "--model", "run", "--n", "5", "--out", "s.npz",
                                  "--label", "2", "--seed", "1"])  # fmt: skip
     assert result.exit_code == 0, result.output
