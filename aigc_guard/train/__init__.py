@@ -1,4 +1,5 @@
-"""DP training with Opacus: a class-conditional DP-GAN, its privacy card, and loading it back.
+"""DP training with Opacus: GAN, VAE and diffusion generators (kinds.py), their privacy
+card, and loading any kind back (PrivateImageGenerator.load).
 
 This package `__init__` stays light (no torch, no opacus); the names below are
 imported on first use.
