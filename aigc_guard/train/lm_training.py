@@ -1,0 +1,361 @@
+"""DP-SGD training of the byte-level language model (`lm` kind) on text records.
+
+One record is one example: Opacus clips each record's gradient and adds Gaussian
+noise calibrated to the target epsilon over the whole schedule (Poisson sampling,
+so the accountant's figure holds). The noise and the batch sampling are drawn
+from generators seeded by OS entropy, never from `seed` (which only reaches the
+initial weights). Under torch.distributed (torchrun) the model is wrapped in
+Opacus' DPDDP: each rank Poisson-samples its shard at the same rate, rank 0
+alone adds the noise, and the accounting is that of the single-process run.
+
+Outputs are written once, at the end, into a temporary sibling folder renamed onto
+`out_dir` (rank 0 only): an interrupted or failed run leaves no run folder.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigc_guard.errors import TrainingError
+from aigc_guard.train import distributed
+from aigc_guard.train.card import ACCOUNTANTS, PrivacyCard, compute_model_id
+from aigc_guard.train.step_cap import apply_step_cap
+from aigc_guard.train.text_data import TextDataset
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from aigc_guard.train.models.lm import LmConfig
+
+DEFAULT_EPOCHS = 10
+DEFAULT_BATCH_SIZE = 64
+DEFAULT_LR = 3e-3
+
+
+@dataclass(frozen=True)
+class LmStep:
+    """What `on_step` receives after every step; epsilon is None between accountant reads."""
+
+    step: int
+    planned_steps: int
+    epsilon: float | None
+    loss: float
+
+
+@dataclass(frozen=True)
+class LmTrainResult:
+    """A finished run: where the model is (None on ranks other than 0), its card, the time."""
+
+    model_dir: Path | None
+    card: PrivacyCard
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LmPlan:
+    """Validated settings of one run."""
+
+    target_epsilon: float
+    target_delta: float
+    epochs: int
+    batch_size: int
+    max_grad_norm: float
+    accountant: str
+    lr: float
+    seed: int
+    max_steps: int | None
+
+
+def train_dp_lm(
+    data: TextDataset,
+    *,
+    out_dir: Path,
+    target_epsilon: float = 8.0,
+    target_delta: float = 1e-5,
+    epochs: int = DEFAULT_EPOCHS,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_grad_norm: float = 1.0,
+    accountant: str = "prv",
+    lr: float = DEFAULT_LR,
+    config: LmConfig | None = None,
+    seed: int = 0,
+    max_steps: int | None = None,
+    progress: bool = True,
+    on_step: Callable[[LmStep], None] | None = None,
+) -> LmTrainResult:
+    """Train the byte-level LM with DP-SGD; write generator.pt, model.json, privacy_card.json.
+
+    Every argument is checked before any work (TrainingError lists each problem);
+    a NaN loss stops the run at that step; Ctrl-C re-raises with nothing written.
+    """
+    from aigc_guard.train.models.lm import LmConfig
+
+    plan = LmPlan(
+        target_epsilon=target_epsilon, target_delta=target_delta, epochs=epochs,
+        batch_size=batch_size, max_grad_norm=max_grad_norm, accountant=accountant, lr=lr,
+        seed=seed, max_steps=apply_step_cap(max_steps),
+    )  # fmt: skip
+    config = LmConfig() if config is None else config
+    out_dir = Path(out_dir)
+    check_plan(data, plan, config=config, out_dir=out_dir)
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        _silence_known_warnings()
+        run = _build(data, plan, config)
+        planned = len(run.loader) * plan.epochs
+        limit = planned if plan.max_steps is None else min(planned, plan.max_steps)
+        steps = _loop(run, limit=limit, progress=progress, on_step=on_step)
+    module = distributed.unwrap(run.module)
+    card = _make_card(run, data, config, module, steps=steps, planned=planned)
+    written: Path | None = None
+    if distributed.is_main():
+        from aigc_guard.train.run_folder import write_run_folder
+
+        write_run_folder(
+            out_dir, weights=module.state_dict(), config=config.to_json(), card=card
+        )
+        written = out_dir
+    distributed.barrier()
+    return LmTrainResult(model_dir=written, card=card, seconds=time.perf_counter() - started)
+
+
+def check_plan(data: TextDataset, plan: LmPlan, *, config: object, out_dir: Path | None) -> None:
+    """Collect every problem with the arguments and raise once, before any work."""
+    from aigc_guard.train.models.lm import LmConfig
+
+    problems: list[str] = []
+    if not isinstance(data, TextDataset):
+        problems.append(f"data must be a TextDataset, got {type(data).__name__}")
+    if not isinstance(config, LmConfig):
+        problems.append(f"config must be an LmConfig, got {type(config).__name__}")
+    size = len(data) if isinstance(data, TextDataset) else 0
+
+    def check(name: str, ok: bool, expected: str) -> None:
+        if not ok:
+            problems.append(f"{name}={getattr(plan, name)!r}: must be {expected}")
+
+    for name in ("target_epsilon", "max_grad_norm", "lr"):
+        check(name, _is_number(getattr(plan, name), low=0.0), "a positive number")
+    for name in ("epochs", "batch_size"):
+        check(name, _is_int(getattr(plan, name), low=1), "a positive integer")
+    check("max_steps", plan.max_steps is None or _is_int(plan.max_steps, low=1), "None or >= 1")
+    check("seed", _is_int(plan.seed, low=0), "a non-negative integer")
+    check("accountant", plan.accountant in ACCOUNTANTS, f"one of {', '.join(ACCOUNTANTS)}")
+    check("target_delta", _is_number(plan.target_delta, low=0.0, high=1.0), "in (0, 1)")
+    if size and _is_number(plan.target_delta, low=0.0) and plan.target_delta >= 1 / size:
+        problems.append(
+            f"target_delta={plan.target_delta!r}: must be below 1/N = {1 / size:.2g} for a "
+            "meaningful per-record guarantee"
+        )
+    if size and _is_int(plan.batch_size, low=1) and plan.batch_size > size:
+        problems.append(f"batch_size={plan.batch_size} exceeds the {size} training records")
+    if out_dir is not None and out_dir.exists() and (
+        not out_dir.is_dir() or any(out_dir.iterdir())
+    ):
+        problems.append(f"out_dir {out_dir} exists and is not an empty directory; remove it")
+    if problems:
+        raise TrainingError("cannot train the DP language model:\n  " + "\n  ".join(problems))
+
+
+def _is_number(value: object, *, low: float, high: float = math.inf) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and low < value < high
+
+
+def _is_int(value: object, *, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _silence_known_warnings() -> None:
+    """Opacus warnings that are expected here and would only alarm users."""
+    warnings.filterwarnings("ignore", message=".*[Ss]ecure RNG turned off.*")
+    warnings.filterwarnings("ignore", message=".*[Oo]ptimal order is the (largest|smallest).*")
+    warnings.filterwarnings("ignore", message=".*Full backward hook is firing.*")
+
+
+@dataclass
+class _Run:
+    plan: LmPlan
+    module: Any  # opacus GradSampleModule (around DPDDP under torch.distributed)
+    optimizer: Any  # opacus DPOptimizer
+    loader: Any  # opacus DPDataLoader
+    engine: Any  # opacus PrivacyEngine
+
+
+def build_model(config: LmConfig, seed: int) -> nn.Module:
+    """The initial weights: the one place `seed` reaches (non-private randomness)."""
+    import torch
+
+    from aigc_guard.train.models.lm import ByteLM
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return ByteLM(config)
+
+
+def rows_dataset(data: TextDataset, config: LmConfig) -> Any:
+    """A TensorDataset of (inputs, targets): one row per record."""
+    import torch
+
+    from aigc_guard.train.models.lm import encode_records, split_rows
+
+    inputs, targets = split_rows(encode_records(data.records, config.context))
+    return torch.utils.data.TensorDataset(inputs, targets)
+
+
+def _build(data: TextDataset, plan: LmPlan, config: LmConfig) -> _Run:
+    import torch
+    from opacus import PrivacyEngine
+
+    from aigc_guard.train.engine import validate_private_module
+
+    model = build_model(config, plan.seed)
+    validate_private_module(model)
+    model = distributed.wrap(model)
+    loader = torch.utils.data.DataLoader(
+        rows_dataset(data, config),
+        batch_size=plan.batch_size,
+        generator=distributed.secret_generator(),  # Poisson sampling: OS entropy
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=plan.lr)
+    engine = PrivacyEngine(accountant=plan.accountant)
+    try:
+        module, private_opt, private_loader = engine.make_private_with_epsilon(
+            module=model,
+            optimizer=optimizer,
+            data_loader=loader,
+            target_epsilon=plan.target_epsilon,
+            target_delta=plan.target_delta,
+            epochs=plan.epochs,
+            max_grad_norm=plan.max_grad_norm,
+            poisson_sampling=True,
+            noise_generator=distributed.secret_generator(),  # the noise: OS entropy
+        )
+    except ValueError as exc:
+        raise TrainingError(
+            f"Opacus cannot reach epsilon={plan.target_epsilon}, delta={plan.target_delta} "
+            f"in {plan.epochs} epochs at batch size {plan.batch_size}: {exc}"
+        ) from exc
+    return _Run(
+        plan=plan, module=module, optimizer=private_opt, loader=private_loader, engine=engine
+    )
+
+
+def _loop(
+    run: _Run, *, limit: int, progress: bool, on_step: Callable[[LmStep], None] | None
+) -> int:
+    """DP-SGD steps until `limit`; returns the steps taken (each one accounted)."""
+    from aigc_guard.progress import progress as progress_bar
+
+    read_every = max(1, limit // 10)  # a PRV read costs 0.1-0.6 s
+    step = 0
+    with progress_bar("DP LM", limit, enabled=progress and distributed.is_main()) as advance:
+        while step < limit:
+            for inputs, targets in run.loader:
+                loss = private_step(run.module, run.optimizer, inputs, targets, step=step + 1)
+                step += 1
+                epsilon = None
+                if step % read_every == 0 or step == limit:
+                    epsilon = read_epsilon(run.engine, run.plan.target_delta)
+                    advance(read_every if step % read_every == 0 else 0, epsilon=f"{epsilon:.3f}",
+                            loss=f"{loss:.3f}")  # fmt: skip
+                if on_step is not None:
+                    on_step(LmStep(step, limit, epsilon, loss))
+                if step >= limit:
+                    break
+    return step
+
+
+def private_step(
+    module: Any, optimizer: Any, inputs: torch.Tensor, targets: torch.Tensor, *, step: int
+) -> float:
+    """One DP-SGD step (Opacus clips per record, adds noise, accounts); NaN stops the run."""
+    import torch
+
+    from aigc_guard.train.models.lm import per_record_loss
+
+    optimizer.zero_grad(set_to_none=True)  # Poisson sampling refuses accumulation
+    if inputs.shape[0] == 0:
+        # An empty Poisson batch: no forward pass, but the noisy step still happens
+        # and Opacus' step hook still accounts for it.
+        for p in optimizer.params:
+            p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype)
+        optimizer.step()
+        return float("nan")
+    loss = per_record_loss(module(inputs), targets).mean()
+    if not torch.isfinite(loss):
+        raise TrainingError(
+            f"the loss became {loss.item()} at step {step}: training stopped and nothing was "
+            "written (lower --lr or --max-grad-norm)"
+        )
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
+
+
+def read_epsilon(engine: Any, delta: float) -> float:
+    return float(engine.accountant.get_epsilon(delta=delta))
+
+
+def unit_of_privacy(data: TextDataset, config: LmConfig) -> str:
+    """The card's guarantee line: the unit, and how long records were handled."""
+    cut = data.truncated_count(config.record_capacity)
+    return (
+        "record-level: per training record (one line of a .txt file or one JSONL object); "
+        f"each record is one example, records over {config.record_capacity} bytes were "
+        f"truncated to their first {config.record_capacity} bytes ({cut} of {len(data)})"
+    )
+
+
+def _make_card(
+    run: _Run, data: TextDataset, config: LmConfig, module: nn.Module, *, steps: int, planned: int
+) -> PrivacyCard:
+    """Build the card from what the accountant recorded, not from what was asked for."""
+    import opacus
+    import torch
+
+    from aigc_guard.train.models.lm import MODEL_KIND
+
+    accounted = sum(int(entry[2]) for entry in run.engine.accountant.history)
+    if accounted != steps:
+        raise TrainingError(
+            f"internal accounting mismatch: {steps} steps taken, {accounted} accounted"
+        )
+    return PrivacyCard(
+        model_id=compute_model_id(MODEL_KIND, module.state_dict()),
+        model_kind=MODEL_KIND,
+        guarantee=unit_of_privacy(data, config),
+        epsilon=read_epsilon(run.engine, run.plan.target_delta),
+        delta=run.plan.target_delta,
+        target_epsilon=run.plan.target_epsilon,
+        accountant=run.plan.accountant,  # type: ignore[arg-type]
+        noise_multiplier=float(run.optimizer.noise_multiplier),
+        sample_rate=float(run.loader.sample_rate),
+        steps=steps,
+        planned_steps=planned,
+        epochs=run.plan.epochs,
+        batch_size=run.plan.batch_size,
+        max_grad_norm=run.plan.max_grad_norm,
+        dataset_name=data.name,
+        dataset_sha256=data.sha256,
+        dataset_size=len(data),
+        created_at=_now(),
+        opacus_version=opacus.__version__,
+        torch_version=torch.__version__,
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+__all__ = ["LmStep", "LmTrainResult", "check_plan", "train_dp_lm", "unit_of_privacy"]
