@@ -1,6 +1,7 @@
-"""Load a trained DP-GAN from its model directory and sample digits from it.
+"""Load a trained generator of any kind (GAN, VAE, diffusion) with one call and sample it.
 
-Loading checks that the three files belong together: model.json describes the
+model.json names the kind (see kinds.py), which picks the architecture and its
+sampler. Loading checks that the three files belong together: model.json describes the
 architecture, generator.pt must fit it exactly, and the weights must hash to the
 privacy card's model_id, so a card can never vouch for weights it was not
 written for.
@@ -11,26 +12,38 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train.card import CARD_FILE, PrivacyCard, compute_model_id, read_json
 from aigc_guard.train.engine import CONFIG_FILE, WEIGHTS_FILE
 
 if TYPE_CHECKING:
+    import numpy as np
+    import torch
     from PIL import Image
     from torch import nn
 
-    from aigc_guard.train.models.gan import GanConfig
+    from aigc_guard.train.kinds import ModelSpec
 
 
 class PrivateImageGenerator:
     """A DP-trained class-conditional image generator with its privacy card."""
 
-    def __init__(self, module: nn.Module, *, card: PrivacyCard, config: GanConfig) -> None:
+    def __init__(
+        self, module: nn.Module, *, card: PrivacyCard, config: Any, spec: ModelSpec | None = None
+    ) -> None:
+        from aigc_guard.train.kinds import spec_for
+
         self._module = module.eval()
         self._card = card
         self._config = config
+        self._spec = spec_for(card.model_kind) if spec is None else spec
+
+    @property
+    def kind(self) -> str:
+        """The kind name: gan, vae or diffusion."""
+        return self._spec.name
 
     @property
     def card(self) -> PrivacyCard:
@@ -42,11 +55,11 @@ class PrivateImageGenerator:
 
     @property
     def module(self) -> nn.Module:
-        """The torch generator, in eval mode: forward(z, labels) -> (N, 1, 28, 28) in [-1, 1]."""
+        """The torch network that samples (eval mode): the GAN's generator, the VAE, the U-Net."""
         return self._module
 
     @property
-    def config(self) -> GanConfig:
+    def config(self) -> Any:
         return self._config
 
     @classmethod
@@ -54,16 +67,25 @@ class PrivateImageGenerator:
         """Load model.json, generator.pt and privacy_card.json; TrainingError names a bad file."""
         import torch
 
-        from aigc_guard.train.models.gan import MODEL_KIND, GanConfig, Generator
+        from aigc_guard.errors import InputError as UnknownKind
+        from aigc_guard.train.kinds import spec_for
 
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
             raise TrainingError(f"model directory not found: {model_dir}")
         config_path = model_dir / CONFIG_FILE
-        config = GanConfig.from_json(
-            read_json(config_path, what="model config"), source=str(config_path)
-        )
+        data = read_json(config_path, what="model config")
+        try:
+            spec = spec_for(str(data.get("kind")))
+        except UnknownKind as exc:
+            raise TrainingError(f"{config_path}: {exc}") from exc
+        config = spec.config_from_json(data, source=str(config_path))
         card = PrivacyCard.load(model_dir / CARD_FILE)
+        if card.model_kind != spec.model_kind:
+            raise TrainingError(
+                f"{model_dir / CARD_FILE} is a card for a {card.model_kind!r} model, but "
+                f"{config_path} describes a {spec.model_kind!r}"
+            )
         weights_path = model_dir / WEIGHTS_FILE
         try:
             state = torch.load(weights_path, map_location="cpu", weights_only=True)
@@ -71,21 +93,21 @@ class PrivateImageGenerator:
             raise TrainingError(f"generator weights not found: {weights_path}") from exc
         except Exception as exc:  # torch raises many types for a corrupt file
             raise TrainingError(f"cannot read generator weights {weights_path}: {exc}") from exc
-        module = Generator(config)
+        module = spec.build(config)
         try:
             module.load_state_dict(state, strict=True)
         except (RuntimeError, TypeError, AttributeError) as exc:
             raise TrainingError(
                 f"generator weights {weights_path} do not fit {config_path}: {exc}"
             ) from exc
-        actual_id = compute_model_id(MODEL_KIND, module.state_dict())
+        actual_id = compute_model_id(spec.model_kind, module.state_dict())
         if actual_id != card.model_id:
             raise TrainingError(
                 f"generator weights {weights_path} hash to {actual_id}, but "
                 f"{model_dir / CARD_FILE} is for {card.model_id}: the card does not belong "
                 "to these weights"
             )
-        return cls(module, card=card, config=config)
+        return cls(module, card=card, config=config, spec=spec)
 
     def generate(
         self, n: int, *, labels: Sequence[int] | None = None, seed: int | None = None
@@ -94,8 +116,16 @@ class PrivateImageGenerator:
 
         The same seed and labels give the same images.
         """
-        import torch
         from PIL import Image
+
+        pixels = self.sample_array(n, labels=labels, seed=seed)
+        return [Image.fromarray(pixels[i]) for i in range(n)]
+
+    def sample_array(
+        self, n: int, *, labels: Sequence[int] | None = None, seed: int | None = None
+    ) -> np.ndarray:
+        """Like generate, as one uint8 array (n, 28, 28)."""
+        import torch
 
         label_tensor = self._labels(n, labels)
         generator = torch.Generator()
@@ -103,13 +133,10 @@ class PrivateImageGenerator:
             generator.seed()
         else:
             generator.manual_seed(seed)
-        z = torch.randn(n, self._config.latent_dim, generator=generator)
-        with torch.inference_mode():
-            images = self._module(z, label_tensor)
-        pixels = ((images[:, 0] + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-        return [Image.fromarray(pixels[i]) for i in range(n)]
+        images = self._spec.sample(self._module, self._config, label_tensor, generator)
+        return (images * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
 
-    def _labels(self, n: int, labels: Sequence[int] | None) -> object:
+    def _labels(self, n: int, labels: Sequence[int] | None) -> torch.Tensor:
         import torch
 
         from aigc_guard.train.models.gan import default_labels

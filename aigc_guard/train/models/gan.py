@@ -199,3 +199,12 @@ def generator_loss(
         ratio = (fake[:half] - fake[half:]).abs().mean() / (z[:half] - z[half:]).abs().mean()
         loss = loss + diversity_weight * torch.relu(DIVERSITY_TARGET - ratio)
     return loss, fake, labels
+
+
+def gan_sample(
+    module: nn.Module, config: GanConfig, labels: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    """Images in [0, 1], shape (N, 28, 28), for `labels` (no grad)."""
+    z = torch.randn(labels.shape[0], config.latent_dim, generator=generator)
+    with torch.inference_mode():
+        return ((module(z, labels)[:, 0] + 1.0) / 2.0).clamp(0.0, 1.0)

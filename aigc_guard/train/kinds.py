@@ -1,0 +1,115 @@
+"""The kinds of generator aigc_guard.train can train and load: one ModelSpec per kind.
+
+A spec names its architecture (config class, network class, sampler) by import
+path, so this module stays light (no torch) and the CLI can list kinds fast.
+`gan` trains through the two-network engine (only the discriminator is private);
+the others through dp_sgd (one private network). A text kind (`lm`) can join
+with `modality="text"` and its own trainer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aigc_guard.errors import InputError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from aigc_guard.train.data import ImageDataset
+    from aigc_guard.train.engine import TrainResult
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One kind of generator: what builds, trains and samples it, and its tuned defaults."""
+
+    name: str  # what users type: `aigc-guard train vae`
+    model_kind: str  # what model.json and the privacy card say: "dp-vae"
+    summary: str
+    module: str  # the models submodule that holds the names below
+    config_name: str
+    network_name: str  # the network that is saved and samples
+    sampler_name: str  # sampler(network, config, labels, generator) -> (N, H, W) in [0, 1]
+    epochs: int
+    batch_size: int
+    lr: float
+    ema_decay: float
+    modality: str = "image"
+
+    def _get(self, name: str) -> Any:
+        return getattr(importlib.import_module(self.module), name)
+
+    def config_class(self) -> type:
+        return self._get(self.config_name)  # type: ignore[no-any-return]
+
+    def default_config(self) -> Any:
+        return self.config_class()()
+
+    def config_from_json(self, data: dict[str, Any], *, source: str) -> Any:
+        return self.config_class().from_json(data, source=source)  # type: ignore[attr-defined]
+
+    def build(self, config: Any) -> nn.Module:
+        return self._get(self.network_name)(config)  # type: ignore[no-any-return]
+
+    def sample(
+        self, network: nn.Module, config: Any, labels: torch.Tensor, generator: torch.Generator
+    ) -> torch.Tensor:
+        sampler: Callable[..., torch.Tensor] = self._get(self.sampler_name)
+        return sampler(network, config, labels, generator)
+
+    def train(self, data: ImageDataset, *, out_dir: Path, **options: Any) -> TrainResult:
+        """Train this kind with DP-SGD; options as in train_dp_gan / dp_sgd.train_private."""
+        if self.name == "gan":
+            from aigc_guard.train.engine import train_dp_gan
+
+            options = {key: value for key, value in options.items() if value is not None}
+            if "lr" in options:  # one learning rate for both networks
+                lr = options.pop("lr")
+                options.setdefault("lr_d", lr)
+                options.setdefault("lr_g", lr)
+            return train_dp_gan(data, out_dir=out_dir, **options)
+        from aigc_guard.train.dp_sgd import train_private
+
+        return train_private(self, data, out_dir=out_dir, **options)
+
+
+KINDS: dict[str, ModelSpec] = {
+    spec.name: spec
+    for spec in (
+        ModelSpec(
+            name="gan", model_kind="dp-gan",
+            summary="class-conditional GAN; only the discriminator is trained with DP-SGD",
+            module="aigc_guard.train.models.gan", config_name="GanConfig",
+            network_name="Generator", sampler_name="gan_sample",
+            epochs=50, batch_size=128, lr=5e-4, ema_decay=0.995,
+        ),
+        ModelSpec(
+            name="vae", model_kind="dp-vae",
+            summary="class-conditional VAE; the whole network is trained with DP-SGD",
+            module="aigc_guard.train.models.vae", config_name="VaeConfig",
+            network_name="ConditionalVae", sampler_name="vae_sample",
+            epochs=60, batch_size=256, lr=2e-3, ema_decay=0.99,
+        ),
+        ModelSpec(
+            name="diffusion", model_kind="dp-diffusion",
+            summary="class-conditional diffusion U-Net, DP-SGD with noise multiplicity (DPDM)",
+            module="aigc_guard.train.models.diffusion", config_name="DiffusionConfig",
+            network_name="DiffusionUNet", sampler_name="diffusion_sample",
+            epochs=60, batch_size=256, lr=2e-3, ema_decay=0.995,
+        ),
+    )  # fmt: skip
+}
+
+
+def spec_for(name: str) -> ModelSpec:
+    """The spec for a kind name (`gan`) or a model.json / card kind (`dp-gan`)."""
+    for spec in KINDS.values():
+        if name in (spec.name, spec.model_kind):
+            return spec
+    raise InputError(f"unknown model kind {name!r}; known: {', '.join(KINDS)}")

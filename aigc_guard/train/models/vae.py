@@ -1,0 +1,129 @@
+"""A small class-conditional VAE for 28x28 grayscale images, shaped for DP-SGD.
+
+Both halves read private data (the reconstruction loss compares the decoder's
+output with the training image), so the whole network goes through Opacus:
+GroupNorm instead of BatchNorm, no in-place activations, labels through
+`nn.Embedding`. Sampling decodes z ~ N(0, I) for the asked class and returns
+the decoder's pixel means (the usual VAE sample: sharper than a Bernoulli draw).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aigc_guard.errors import TrainingError
+from aigc_guard.train.models.configs import (
+    MAX_SIZE,
+    config_from_json,
+    config_to_json,
+    integer_problems,
+)
+
+MODEL_KIND = "dp-vae"
+MODEL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VaeConfig:
+    """Architecture; saved as model.json beside the weights."""
+
+    latent_dim: int = 16
+    num_classes: int = 10
+    image_size: int = 28
+    channels: int = 1
+    width: int = 32
+
+    def __post_init__(self) -> None:
+        problems = integer_problems(
+            self, limits={"latent_dim": MAX_SIZE, "num_classes": 1000, "width": MAX_SIZE}
+        )
+        if self.image_size != 28:
+            problems.append(f"image_size={self.image_size} (only 28 is supported)")
+        if self.channels != 1:
+            problems.append(f"channels={self.channels} (only 1, grayscale, is supported)")
+        if problems:
+            raise TrainingError("invalid VAE config: " + "; ".join(problems))
+
+    def to_json(self) -> dict[str, Any]:
+        return config_to_json(self, kind=MODEL_KIND, version=MODEL_VERSION)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, source: str) -> VaeConfig:
+        return config_from_json(cls, data, kind=MODEL_KIND, version=MODEL_VERSION, source=source)
+
+
+def _groups(channels: int) -> int:
+    """The largest of 8, 4, 2, 1 that divides `channels` (GroupNorm needs a divisor)."""
+    return next(g for g in (8, 4, 2, 1) if channels % g == 0)
+
+
+class ConditionalVae(nn.Module):
+    """encode(x, y) -> (mu, logvar); decode(z, y) -> pixel logits (N, 1, 28, 28)."""
+
+    def __init__(self, config: VaeConfig) -> None:
+        super().__init__()
+        self.latent_dim = config.latent_dim
+        self.num_classes = config.num_classes
+        w = config.width
+        self.encoder = nn.Sequential(
+            nn.Conv2d(config.channels, w, 4, stride=2, padding=1),  # 14x14
+            nn.GroupNorm(_groups(w), w),
+            nn.SiLU(),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),  # 7x7
+            nn.GroupNorm(_groups(2 * w), 2 * w),
+            nn.SiLU(),
+            nn.Flatten(),
+        )
+        features = 2 * w * 7 * 7
+        self.enc_label = nn.Embedding(config.num_classes, features)
+        self.to_stats = nn.Linear(features, 2 * config.latent_dim)
+        self.dec_label = nn.Embedding(config.num_classes, config.latent_dim)
+        self.project = nn.Linear(2 * config.latent_dim, features)
+        self.decoder = nn.Sequential(
+            nn.SiLU(),
+            nn.Unflatten(1, (2 * w, 7, 7)),
+            nn.Upsample(scale_factor=2, mode="nearest"),  # 14x14
+            nn.Conv2d(2 * w, w, 3, padding=1),
+            nn.GroupNorm(_groups(w), w),
+            nn.SiLU(),
+            nn.Upsample(scale_factor=2, mode="nearest"),  # 28x28
+            nn.Conv2d(w, w, 3, padding=1),
+            nn.GroupNorm(_groups(w), w),
+            nn.SiLU(),
+            nn.Conv2d(w, config.channels, 3, padding=1),
+        )
+        bound = features**-0.5  # start the label embedding at a Linear layer's scale
+        nn.init.uniform_(self.enc_label.weight, -bound, bound)
+
+    def encode(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.encoder(x) + self.enc_label(labels)
+        mu, logvar = self.to_stats(h).chunk(2, dim=1)
+        return mu, logvar.clamp(-10.0, 10.0)
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        h = self.project(torch.cat([z, self.dec_label(labels)], dim=1))
+        return self.decoder(h)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Per-example negative ELBO (nats), shape (N,): what DP-SGD clips row by row."""
+        mu, logvar = self.encode(x, labels)
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        logits = self.decode(z, labels)
+        target = (x + 1.0) / 2.0  # images arrive in [-1, 1]
+        recon = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+        return recon.flatten(1).sum(1) + kl.sum(1)
+
+
+def vae_sample(
+    module: nn.Module, config: VaeConfig, labels: torch.Tensor, generator: torch.Generator
+) -> torch.Tensor:
+    """Images in [0, 1], shape (N, 28, 28), for `labels` (no grad)."""
+    z = torch.randn(labels.shape[0], config.latent_dim, generator=generator)
+    with torch.inference_mode():
+        return torch.sigmoid(module.decode(z, labels))[:, 0]  # type: ignore[operator]

@@ -1,0 +1,46 @@
+"""Write a run folder all at once: weights, model.json, privacy_card.json.
+
+Everything goes into a temporary sibling that is renamed onto the target in one
+step, so an interrupted or failed run never leaves a folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from aigc_guard.errors import TrainingError
+from aigc_guard.fileio import write_json_atomic
+from aigc_guard.train.card import CARD_FILE, PrivacyCard
+
+WEIGHTS_FILE = "generator.pt"
+CONFIG_FILE = "model.json"
+
+
+def write_run_dir(
+    out_dir: Path, *, weights: Mapping[str, Any], config: dict[str, Any], card: PrivacyCard
+) -> None:
+    """Write the three files into a temp sibling, then rename it onto out_dir."""
+    import torch
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
+    )
+    try:
+        torch.save(dict(weights), staging / WEIGHTS_FILE)
+        write_json_atomic(staging / CONFIG_FILE, config)
+        card.save(staging / CARD_FILE)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        os.replace(staging, out_dir)  # replaces a missing or empty directory atomically
+    except OSError as exc:
+        raise TrainingError(
+            f"cannot move the trained model to {out_dir} ({exc}); it is complete at {staging}"
+        ) from exc
