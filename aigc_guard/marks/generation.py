@@ -34,9 +34,9 @@ def arm_generation_watermark(
                 f"generated, but the {getattr(adapter, 'name', type(adapter).__name__)} adapter "
                 "cannot apply one (it takes no logits processor)"
             )
-        return {"method": method, "applied": False, "reason": "generator takes no logits processor"}
+        return {"method": method, "applied": False, "reason": "takes no logits processor"}
     if key is None:
-        raise MarkError(f"the {method} watermark needs the watermark key (aigc-guard keys watermark)")
+        raise MarkError(f"the {method} watermark needs the watermark key (aigc-guard keys)")
     from aigc_guard.marks.green_list import DEFAULT_DELTA, DEFAULT_GAMMA, GreenListProcessor
 
     adapter.generation_watermark = GreenListProcessor(key, gamma=DEFAULT_GAMMA, delta=DEFAULT_DELTA)

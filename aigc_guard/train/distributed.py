@@ -80,7 +80,7 @@ def unwrap(module: Any) -> nn.Module:
 
     while isinstance(module, (GradSampleModule, DPDDP)):
         module = module._module if isinstance(module, GradSampleModule) else module.module
-    return module  # type: ignore[no-any-return]
+    return module  # type: ignore[no-any-return,unused-ignore]
 
 
 def secret_generator() -> torch.Generator:

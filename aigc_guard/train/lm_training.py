@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 DEFAULT_EPOCHS = 10
 DEFAULT_BATCH_SIZE = 64
 DEFAULT_LR = 3e-3
+READ_EVERY_S = 10.0  # an accountant read costs 0.1-0.6 s: at most one per 10 s, and the last
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,9 @@ def train_dp_lm(
     card = _make_card(run, data, config, module, steps=steps, planned=planned)
     written: Path | None = None
     if distributed.is_main():
-        from aigc_guard.train.run_folder import write_run_folder
+        from aigc_guard.train.rundir import write_run_dir
 
-        write_run_folder(
-            out_dir, weights=module.state_dict(), config=config.to_json(), card=card
-        )
+        write_run_dir(out_dir, weights=module.state_dict(), config=config.to_json(), card=card)
         written = out_dir
     distributed.barrier()
     return LmTrainResult(model_dir=written, card=card, seconds=time.perf_counter() - started)
@@ -256,18 +255,19 @@ def _loop(
     """DP-SGD steps until `limit`; returns the steps taken (each one accounted)."""
     from aigc_guard.progress import progress as progress_bar
 
-    read_every = max(1, limit // 10)  # a PRV read costs 0.1-0.6 s
-    step = 0
+    step, last_read = 0, time.monotonic()
     with progress_bar("DP LM", limit, enabled=progress and distributed.is_main()) as advance:
         while step < limit:
             for inputs, targets in run.loader:
                 loss = private_step(run.module, run.optimizer, inputs, targets, step=step + 1)
                 step += 1
                 epsilon = None
-                if step % read_every == 0 or step == limit:
-                    epsilon = read_epsilon(run.engine, run.plan.target_delta)
-                    advance(read_every if step % read_every == 0 else 0, epsilon=f"{epsilon:.3f}",
-                            loss=f"{loss:.3f}")  # fmt: skip
+                if step == limit or time.monotonic() - last_read > READ_EVERY_S:
+                    epsilon = read_epsilon(run.engine, run.plan.target_delta)  # 0.1-0.6 s
+                    last_read = time.monotonic()
+                    advance(1, epsilon=f"{epsilon:.3f}", loss=f"{loss:.3f}")
+                else:
+                    advance(1)
                 if on_step is not None:
                     on_step(LmStep(step, limit, epsilon, loss))
                 if step >= limit:

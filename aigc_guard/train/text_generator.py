@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train.card import CARD_FILE, PrivacyCard, compute_model_id, read_json
-from aigc_guard.train.run_folder import CONFIG_FILE, WEIGHTS_FILE
+from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE
 
 if TYPE_CHECKING:
     import torch
@@ -203,6 +203,7 @@ class _Utf8:
 
     def __init__(self) -> None:
         self.pending = 0  # bytes of the current character emitted so far
+        self.emitted = 0  # bytes emitted in all: a record is never empty (EOS waits)
         self._need = 0  # continuation bytes still to come
         self._low, self._high = 0x80, 0xBF  # range of the next continuation byte
 
@@ -217,10 +218,11 @@ class _Utf8:
             return mask
         mask[0x00:0x80] = True
         mask[0xC2:0xF5] = True
-        mask[EOS] = True
+        mask[EOS] = self.emitted > 0
         return mask
 
     def push(self, byte: int) -> None:
+        self.emitted += 1
         if self._need:
             self._need -= 1
             self.pending = self.pending + 1 if self._need else 0

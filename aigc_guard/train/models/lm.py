@@ -19,11 +19,11 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.nn import functional as F  # noqa: N812  # the torch convention
+from torch.nn import functional as F  # the torch convention
 
 from aigc_guard.errors import TrainingError
 
-MODEL_KIND = "lm"
+MODEL_KIND = "dp-lm"
 MODEL_VERSION = 1
 BOS, EOS, PAD = 256, 257, 258
 VOCAB_SIZE = 259
@@ -121,12 +121,13 @@ class ByteLM(nn.Module):
         self.config = config
         self.tokens = nn.Embedding(VOCAB_SIZE, config.width)
         self.positions = nn.Embedding(config.context, config.width)
-        self.blocks = nn.ModuleList(Block(config) for _ in range(config.layers))
+        blocks = [Block(config) for _ in range(config.layers)]
+        self.blocks = nn.ModuleList(blocks)
         self.norm = nn.LayerNorm(config.width)
         self.head = nn.Linear(config.width, VOCAB_SIZE)
         self.apply(_init)
-        for block in self.blocks:  # GPT-2's scaled init of the residual projections
-            for layer in (block.attention.proj, block.down):  # type: ignore[union-attr]
+        for block in blocks:  # GPT-2's scaled init of the residual projections
+            for layer in (block.attention.proj, block.down):
                 nn.init.normal_(layer.weight, std=0.02 / math.sqrt(2 * config.layers))
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
