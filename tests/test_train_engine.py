@@ -77,11 +77,19 @@ def test_card_records_what_was_spent(short_run: Run, small: ImageDataset) -> Non
     assert 0.3 < card.noise_multiplier < 5
     assert card.dataset_sha256 == small.sha256()
     assert card.dataset_size == 200 and card.dataset_name == "mnist5k/train-200"
-    assert card.guarantee == "record-level: per training example"
+    assert card.guarantee == "record-level (ε, δ)-DP" and card.claims_dp
+    assert card.unit_of_privacy.startswith("one training example")
+    assert "memorization check" in card.covers and "not covered" in card.covers
+    assert card.label_marginal.startswith("uniform public prior")
+    assert card.noise_source.startswith("ChaCha20")  # secure noise is the default
+    assert card.stop_reason == "max_steps reached" and card.resumed_from is None
+    assert card.accounting_history == [(card.noise_multiplier, card.sample_rate, 8)]
     assert card.model_kind == "dp-gan" and card.model_id.startswith("dp-gan-")
-    assert card.opacus_version == opacus.__version__ and card.torch_version == torch.__version__
+    versions = card.library_versions
+    assert versions["opacus"] == opacus.__version__ and versions["torch"] == torch.__version__
+    assert {"python", "cryptography", "numpy", "aigc-guard"} <= set(versions)
     assert datetime.fromisoformat(card.created_at).tzinfo is not None
-    assert short_run[0].seconds > 0
+    assert 0 < card.wall_seconds <= short_run[0].seconds
 
 
 def test_epsilon_is_the_accountants_figure_for_steps_taken(short_run: Run) -> None:
@@ -106,12 +114,13 @@ def test_on_step_reports_every_step_and_epsilon_grows(short_run: Run) -> None:
     assert all(math.isfinite(s.d_loss) and math.isfinite(s.g_loss) for s in steps)
 
 
-def test_model_dir_holds_exactly_the_three_files(short_run: Run) -> None:
+def test_model_dir_holds_exactly_the_four_files(short_run: Run) -> None:
     model_dir = short_run[0].model_dir
     assert sorted(p.name for p in model_dir.iterdir()) == [
         "generator.pt",
         "model.json",
         "privacy_card.json",
+        "training_state.pt",  # what --resume continues from
     ]
     config = json.loads((model_dir / "model.json").read_text())
     assert config["kind"] == "dp-gan" and config["version"] == 1
@@ -147,16 +156,62 @@ def test_empty_poisson_batches_are_noise_steps_and_accounted(
     assert result.card.steps == 20  # the engine also checks the accountant saw all 20
 
 
-def test_same_seed_same_weights(small: ImageDataset, tmp_path: Path) -> None:
-    def run(seed: int, name: str) -> str:
+def _weights(model_dir: Path) -> dict:
+    import torch
+
+    return torch.load(model_dir / "generator.pt", weights_only=True)
+
+
+def _max_gap(a: dict, b: dict) -> float:
+    """Largest difference between two generators' parameters (BatchNorm's running
+    statistics are left out: they follow the batch sizes, which Poisson sampling draws)."""
+    names = [k for k in a if "running_" not in k and "num_batches" not in k]
+    return max(float((a[k].float() - b[k].float()).abs().max()) for k in names)
+
+
+def test_same_seed_same_initial_weights_but_different_trained_weights(
+    small: ImageDataset, tmp_path: Path
+) -> None:
+    """The seed reaches initialisation only: the DP noise and batches are never replayable."""
+
+    def run(seed: int, name: str, lr: float) -> dict:
+        train_dp_gan(
+            small, out_dir=tmp_path / name, target_delta=1e-3, epochs=1, batch_size=20,
+            accountant="rdp", seed=seed, max_steps=2, lr_d=lr, lr_g=lr, ema_decay=0.0,
+            progress=False,
+        )  # fmt: skip
+        return _weights(tmp_path / name)
+
+    # A learning rate of 1e-12 leaves the weights at their initial values (to ~1e-11).
+    start_a, start_b, start_c = run(0, "a", 1e-12), run(0, "b", 1e-12), run(1, "c", 1e-12)
+    assert _max_gap(start_a, start_b) < 1e-8  # same seed: same initial weights
+    assert _max_gap(start_a, start_c) > 1e-2  # another seed: other initial weights
+    trained_a, trained_b = run(0, "d", 5e-4), run(0, "e", 5e-4)
+    assert _max_gap(trained_a, trained_b) > 1e-6  # same seed: different noise, other weights
+
+
+def test_reproducible_noise_replays_and_says_it_has_no_guarantee(
+    small: ImageDataset, tmp_path: Path
+) -> None:
+    def run(name: str) -> TrainResult:
         return train_dp_gan(
             small, out_dir=tmp_path / name, target_delta=1e-3, epochs=1, batch_size=20,
-            accountant="rdp", seed=seed, max_steps=3, progress=False,
-        ).card.model_id  # fmt: skip
+            accountant="rdp", seed=5, max_steps=2, reproducible_noise=True, progress=False,
+        )  # fmt: skip
 
-    first = run(0, "a")
-    assert run(0, "b") == first
-    assert run(1, "c") != first
+    first, second = run("a"), run("b")
+    assert _max_gap(_weights(first.model_dir), _weights(second.model_dir)) == 0.0
+    assert first.card.guarantee == "none (reproducible noise)" and not first.card.claims_dp
+    assert "REPRODUCIBLE" in first.card.noise_source
+
+
+def test_torch_noise_is_recorded_as_such(small: ImageDataset, tmp_path: Path) -> None:
+    result = train_dp_gan(
+        small, out_dir=tmp_path / "m", target_delta=1e-3, epochs=1, batch_size=20,
+        accountant="rdp", max_steps=1, secure_noise=False, progress=False,
+    )  # fmt: skip
+    assert result.card.noise_source.startswith("torch Mersenne Twister seeded from os.urandom")
+    assert result.card.claims_dp
 
 
 def test_ctrl_c_leaves_nothing_behind(small: ImageDataset, tmp_path: Path) -> None:

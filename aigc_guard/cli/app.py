@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from aigc_guard.cli import auditing, demo, guarding, indexing, keys, training, verifying
+from aigc_guard.cli import (
+    auditing,
+    budgeting,
+    demo,
+    guarding,
+    indexing,
+    keys,
+    training,
+    verifying,
+)
 
 app = typer.Typer(
     name="aigc-guard",
@@ -50,6 +59,7 @@ def _root(
 
 app.command("demo")(demo.demo)
 app.command("train")(training.train)
+app.command("budget")(budgeting.budget)
 app.command("generate")(guarding.generate)
 app.command("guard")(guarding.guard_files)
 app.command("inspect")(guarding.inspect_files)

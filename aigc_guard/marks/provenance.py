@@ -33,6 +33,11 @@ PRIVACY_LABEL = "org.aigc_guard.privacy"
 SOFT_BINDING_LABEL = "c2pa.soft-binding"
 SOFT_BINDING_ALG_PREFIX = "org.aigc_guard."
 DP_GUARANTEE = "record-level (ε, δ)-DP"
+# Said beside every stated epsilon: what the DP guarantee does and does not cover.
+DP_COVERS = (
+    "the model's training only (DP-SGD on the private data); the guard's memorization "
+    "check reads the raw training data and is not covered"
+)
 EMBEDDED_MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp")
 SIDECAR_MEDIA_TYPES = ("text/plain",)
 SIDECAR_SUFFIX = ".c2pa"
@@ -112,7 +117,9 @@ def privacy_assertion(
     """The guard's own assertion: DP guarantee of the model, policy and audit content id.
 
     epsilon/delta are None for a model without a checked DP guarantee (see `dp_claim`);
-    an epsilon beside a guarantee that starts with "none" is refused, never written.
+    an epsilon beside a guarantee that starts with "none" (such as "none (reproducible
+    noise)") is refused, never written. A stated epsilon comes with `covers`: the
+    guarantee is about training, not about filters that read the training data.
     """
     if guarantee is None:
         guarantee = DP_GUARANTEE if epsilon is not None else "none"
@@ -133,6 +140,7 @@ def privacy_assertion(
         "epsilon": epsilon,
         "delta": delta,
         "guarantee": guarantee,
+        "covers": DP_COVERS if epsilon is not None else None,
         "policy_id": policy_id,
         "content_id": content_id,
         "model_id": model_id,

@@ -3,9 +3,16 @@
 Only the discriminator reads private data, so only it goes through Opacus
 (per-example clipping, Gaussian noise, Poisson sampling, accounting); the
 generator learns from the private discriminator alone, which is post-processing
-and costs no privacy. Opacus calibrates the noise for the whole `epochs`
-schedule; stopping early (`max_steps`, Ctrl-C) can only spend less. The privacy
-card's epsilon is always read back from the accountant after training.
+and costs no privacy. The noise is calibrated for the whole `epochs` schedule;
+stopping early (`max_steps`, Ctrl-C) can only spend less. The privacy card's
+epsilon is always read back from the accountant after training.
+
+The DP noise and the Poisson sampling come from the run's private randomness
+(secure_noise.py: OS entropy, ChaCha20 by default), never from `seed`; `seed`
+only reaches initialisation and the generator's own sampling. One backward pass
+per discriminator step puts real and fake rows through one per-example gradient
+(Opacus issue 418: two backwards would charge privacy twice). Fake labels are
+drawn from a uniform public prior: no private label counts are used.
 
 Outputs are written once, at the end, into a temporary sibling directory that is
 renamed onto `out_dir`: an interrupted run leaves nothing behind.
@@ -27,18 +34,22 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
 from aigc_guard.fileio import write_json_atomic
-from aigc_guard.train.card import (
-    ACCOUNTANTS,
-    CARD_FILE,
-    PrivacyCard,
-    compute_model_id,
+from aigc_guard.train.accounting import (
+    Segment,
+    calibrate_noise,
+    epsilon_for,
+    history_steps,
+    steps_within_budget,
 )
+from aigc_guard.train.card import ACCOUNTANTS, CARD_FILE, RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
+    from aigc_guard.train.budget import Resumed
     from aigc_guard.train.data import ImageDataset
     from aigc_guard.train.models.gan import GanConfig
 
@@ -46,6 +57,12 @@ WEIGHTS_FILE = "generator.pt"
 CONFIG_FILE = "model.json"
 DEMO_EPOCHS = 50  # with batch_size=128: 1,600 steps, ~205 s on 2 CPU cores (mnist5k)
 EMA_DECAY = 0.995  # saved generator = exponential moving average of its weights
+DEFAULT_EPSILON = 10.0
+DEFAULT_DELTA = 1e-5
+LABEL_MARGINAL = "uniform public prior over the classes (no private label counts used)"
+STOP_SCHEDULE = "schedule complete"
+STOP_MAX_STEPS = "max_steps reached"
+STOP_BUDGET = "budget spent: one more step would pass target_epsilon"
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,8 @@ class _Plan:
     diversity_weight: float
     seed: int
     max_steps: int | None
+    secure_noise: bool = True
+    reproducible_noise: bool = False
 
 
 @dataclass
@@ -99,6 +118,8 @@ class _Gan:
     g_optimizer: torch.optim.Optimizer
     loader: Any  # opacus DPDataLoader
     engine: Any  # opacus PrivacyEngine
+    randomness: PrivateRandomness
+    prior: Resumed | None = None  # the run this one continues
     pending_fakes: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
@@ -131,9 +152,9 @@ def train_dp_gan(
     train: ImageDataset,
     *,
     out_dir: Path,
-    target_epsilon: float = 10.0,
-    target_delta: float = 1e-5,
-    epochs: int = DEMO_EPOCHS,
+    target_epsilon: float | None = None,
+    target_delta: float | None = None,
+    epochs: int | None = None,
     batch_size: int = 128,
     max_grad_norm: float = 1.0,
     accountant: str = "prv",
@@ -146,39 +167,127 @@ def train_dp_gan(
     max_steps: int | None = None,
     progress: bool = True,
     on_step: Callable[[TrainStep], None] | None = None,
+    secure_noise: bool = True,
+    reproducible_noise: bool = False,
+    resume: Path | None = None,
 ) -> TrainResult:
-    """Train a class-conditional DP-GAN; write generator.pt, model.json, privacy_card.json.
+    """Train a class-conditional DP-GAN; write generator.pt, model.json, privacy_card.json
+    and training_state.pt (what `resume` needs).
 
     The defaults are the measured demo settings: about 3.5 min on 2 CPU cores for
-    the 4,000 mnist5k digits (see benchmarks/train_gan.py). Raises TrainingError on
-    bad input, checked before any work; after Ctrl-C re-raises KeyboardInterrupt with
-    nothing written.
+    the 4,000 mnist5k digits (see benchmarks/train_gan.py); epsilon 10, delta 1e-5.
+    `secure_noise` (default) draws noise and batches from ChaCha20, otherwise from
+    torch's generator seeded from OS entropy; `reproducible_noise` seeds them from
+    `seed` for debugging and voids the guarantee (the card says so). `resume=RUN`
+    continues RUN on the same data with its noise, batch size, clipping, accountant,
+    delta and (unless given) target epsilon and epochs; the card covers all steps.
+    Training stops when one more step would pass target_epsilon, and says so on the
+    card (`stop_reason`). Raises TrainingError on bad input or an unreachable target,
+    checked before any step; after Ctrl-C re-raises KeyboardInterrupt with nothing written.
     """
     import torch
 
     from aigc_guard.train.models.gan import GanConfig
 
     max_steps = apply_step_cap(max_steps)
+    out_dir = Path(out_dir)
+    prior = None if resume is None else _load_resume(Path(resume), train)
+    if prior is not None:
+        card = prior.card
+        config = _resumed_config(prior, config)
+        target_epsilon = card.target_epsilon if target_epsilon is None else target_epsilon
+        epochs = card.epochs if epochs is None else epochs
+        target_delta, batch_size = card.delta, card.batch_size
+        max_grad_norm, accountant = card.max_grad_norm, card.accountant
     plan = _Plan(
-        target_epsilon=target_epsilon, target_delta=target_delta, epochs=epochs,
+        target_epsilon=DEFAULT_EPSILON if target_epsilon is None else target_epsilon,
+        target_delta=DEFAULT_DELTA if target_delta is None else target_delta,
+        epochs=DEMO_EPOCHS if epochs is None else epochs,
         batch_size=batch_size, max_grad_norm=max_grad_norm, accountant=accountant,
         lr_d=lr_d, lr_g=lr_g, ema_decay=ema_decay, diversity_weight=diversity_weight,
-        seed=seed, max_steps=max_steps,
+        seed=seed, max_steps=max_steps, secure_noise=secure_noise,
+        reproducible_noise=reproducible_noise,
     )  # fmt: skip
-    out_dir = Path(out_dir)
     config = GanConfig() if config is None else config
     _check_inputs(train, plan, out_dir=out_dir, config=config)
     started = time.perf_counter()
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         _silence_known_warnings()
-        torch.manual_seed(seed)
-        gan = _build(train, plan, config)
-        planned = len(gan.loader) * epochs
-        limit = planned if max_steps is None else min(planned, max_steps)
+        torch.manual_seed(seed)  # initialisation and G's sampling only: never the DP noise
+        gan = _build(train, plan, config, prior)
+        planned = len(gan.loader) * plan.epochs
+        limit, reason = _step_limit(gan, planned=planned)
         steps = _train_loop(gan, limit=limit, progress=progress, on_step=on_step)
-    card = _make_card(gan, train, steps=steps, planned=planned)
+    card = _make_card(
+        gan, train, steps=steps, planned=planned, stop_reason=reason,
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
     _write_model_dir(out_dir, gan, card)
     return TrainResult(model_dir=out_dir, card=card, seconds=time.perf_counter() - started)
+
+
+def _load_resume(run: Path, train: ImageDataset) -> Resumed:
+    from aigc_guard.train.budget import load_resume
+    from aigc_guard.train.generator import PrivateImageGenerator
+    from aigc_guard.train.models.gan import MODEL_KIND
+
+    sha = train.sha256() if not _check_data(train, num_classes=1000) else ""
+    return load_resume(run, kind=MODEL_KIND, dataset_sha256=sha, verify=PrivateImageGenerator.load)
+
+
+def _resumed_config(prior: Resumed, config: GanConfig | None) -> GanConfig:
+    from aigc_guard.train.models.gan import GanConfig
+
+    saved = GanConfig.from_json(
+        _read_model_json(prior.model_dir), source=str(prior.model_dir / CONFIG_FILE)
+    )
+    if config is not None and config != saved:
+        raise TrainingError(f"cannot resume {prior.model_dir}: config differs from its model.json")
+    return saved
+
+
+def _read_model_json(model_dir: Path) -> dict[str, Any]:
+    from aigc_guard.train.card import read_json
+
+    return read_json(model_dir / CONFIG_FILE, what="model config")
+
+
+def _step_limit(gan: _Gan, *, planned: int) -> tuple[int, str]:
+    """Steps this run may take, and why it will stop; an exhausted budget fails here,
+    before any step."""
+    plan = gan.plan
+    prior = _prior_history(gan)
+    done = history_steps(prior)
+    wanted = planned - done
+    if wanted <= 0:
+        raise TrainingError(
+            f"nothing to train: the schedule of {planned} steps ({plan.epochs} epochs) is "
+            f"already done ({done} steps); pass more epochs to continue"
+        )
+    if plan.max_steps is not None and plan.max_steps < wanted:
+        wanted, reason = plan.max_steps, STOP_MAX_STEPS
+    else:
+        reason = STOP_SCHEDULE
+    allowed = steps_within_budget(
+        prior, noise_multiplier=float(gan.d_optimizer.noise_multiplier),
+        sample_rate=float(gan.loader.sample_rate), wanted=wanted,
+        target_epsilon=plan.target_epsilon, delta=plan.target_delta, accountant=plan.accountant,
+    )  # fmt: skip
+    if allowed == 0:
+        spent = epsilon_for(prior, delta=plan.target_delta, accountant=plan.accountant)
+        raise TrainingError(
+            f"the budget is spent: {done} earlier steps have spent epsilon={spent:.3f} of "
+            f"target_epsilon={plan.target_epsilon:g}, and one more step would pass it"
+        )
+    if allowed < wanted:
+        return allowed, STOP_BUDGET
+    return wanted, reason
+
+
+def _prior_history(gan: _Gan) -> list[Segment]:
+    if gan.prior is None:
+        return []
+    return [(float(s), float(q), int(k)) for s, q, k in gan.prior.card.accounting_history]
 
 
 def _silence_known_warnings() -> None:
@@ -259,53 +368,80 @@ def _check_data(train: ImageDataset, *, num_classes: int) -> list[str]:
     return []
 
 
-def _build(train: ImageDataset, plan: _Plan, config: GanConfig) -> _Gan:
-    """Make the networks and hand the discriminator side to Opacus."""
+def build_networks(config: GanConfig) -> tuple[nn.Module, nn.Module]:
+    """(generator, discriminator) initialised from torch's global generator, which the
+    engine seeds with `seed`: the same seed gives the same initial weights."""
+    from aigc_guard.train.models.gan import Discriminator, Generator
+
+    return Generator(config), Discriminator(config)
+
+
+def _build(train: ImageDataset, plan: _Plan, config: GanConfig, prior: Resumed | None) -> _Gan:
+    """Make (or restore) the networks and hand the discriminator side to Opacus, with the
+    run's private randomness for noise and sampling."""
     import copy
 
     import torch
-    from opacus import PrivacyEngine
 
-    from aigc_guard.train.models.gan import Discriminator, Generator
+    from aigc_guard.train.private import make_private
+    from aigc_guard.train.secure_noise import private_randomness
 
     images = torch.from_numpy(train.images.astype("float32")).unsqueeze(1) / 127.5 - 1.0
     labels = torch.from_numpy(train.labels.astype("int64"))
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(images, labels), batch_size=plan.batch_size
-    )
-    generator, discriminator = Generator(config), Discriminator(config)
+    dataset = torch.utils.data.TensorDataset(images, labels)
+    steps_per_epoch = math.ceil(len(dataset) / plan.batch_size)
+    if prior is None:
+        noise = calibrate_noise(
+            target_epsilon=plan.target_epsilon, delta=plan.target_delta,
+            sample_rate=1 / steps_per_epoch, steps=steps_per_epoch * plan.epochs,
+            accountant=plan.accountant,
+        )  # fmt: skip
+    else:
+        noise = prior.card.noise_multiplier
+    generator, discriminator = build_networks(config)
     validate_private_module(discriminator)
+    ema = copy.deepcopy(generator).requires_grad_(False)
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=plan.lr_d, betas=(0.5, 0.999))
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=plan.lr_g, betas=(0.5, 0.999))
-    engine = PrivacyEngine(accountant=plan.accountant)
-    try:
-        private_d, private_opt, private_loader = engine.make_private_with_epsilon(
-            module=discriminator,
-            optimizer=d_optimizer,
-            data_loader=loader,
-            target_epsilon=plan.target_epsilon,
-            target_delta=plan.target_delta,
-            epochs=plan.epochs,
-            max_grad_norm=plan.max_grad_norm,
-            poisson_sampling=True,
-            noise_generator=torch.Generator().manual_seed(plan.seed),
-        )
-    except ValueError as exc:
-        raise TrainingError(
-            f"Opacus cannot reach epsilon={plan.target_epsilon}, delta={plan.target_delta} "
-            f"in {plan.epochs} epochs at batch size {plan.batch_size}: {exc}"
-        ) from exc
+    if prior is not None:
+        _restore(prior, generator=generator, ema=ema, discriminator=discriminator,
+                 d_optimizer=d_optimizer, g_optimizer=g_optimizer)  # fmt: skip
+    randomness = private_randomness(
+        secure_noise=plan.secure_noise,
+        reproducible_seed=plan.seed if plan.reproducible_noise else None,
+    )
+    parts = make_private(
+        module=discriminator, optimizer=d_optimizer, dataset=dataset, batch_size=plan.batch_size,
+        noise_multiplier=noise, max_grad_norm=plan.max_grad_norm, accountant=plan.accountant,
+        randomness=randomness,
+        history=[] if prior is None else prior.card.accounting_history,
+    )  # fmt: skip
     return _Gan(
         plan=plan,
         config=config,
         generator=generator,
-        ema=copy.deepcopy(generator).requires_grad_(False),
-        discriminator=private_d,
-        d_optimizer=private_opt,
+        ema=ema,
+        discriminator=parts.module,
+        d_optimizer=parts.optimizer,
         g_optimizer=g_optimizer,
-        loader=private_loader,
-        engine=engine,
+        loader=parts.loader,
+        engine=parts.engine,
+        randomness=randomness,
+        prior=prior,
     )
+
+
+def _restore(prior: Resumed, **parts: Any) -> None:
+    """Load the saved training state of the run being resumed into the new objects."""
+    for name, part in parts.items():
+        if name not in prior.state:
+            raise TrainingError(f"cannot resume {prior.model_dir}: its state lacks {name!r}")
+        try:
+            part.load_state_dict(prior.state[name])
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise TrainingError(
+                f"cannot resume {prior.model_dir}: saved {name} does not fit ({exc})"
+            ) from exc
 
 
 def _train_loop(
@@ -446,44 +582,84 @@ def _read_epsilon(gan: _Gan) -> float:
     return float(gan.engine.accountant.get_epsilon(delta=gan.plan.target_delta))
 
 
-def _make_card(gan: _Gan, train: ImageDataset, *, steps: int, planned: int) -> PrivacyCard:
-    """Build the card from what the accountant recorded, not from what was asked for."""
-    import opacus
-    import torch
-
+def _make_card(
+    gan: _Gan, train: ImageDataset, *, steps: int, planned: int, stop_reason: str, seconds: float
+) -> PrivacyCard:
+    """Build the card from what the accountant recorded, not from what was asked for,
+    and bind it to the weights (its hash is part of model_id)."""
     from aigc_guard.train.models.gan import MODEL_KIND
 
-    accounted = sum(int(entry[2]) for entry in gan.engine.accountant.history)
-    if accounted != steps:
+    history = [(float(s), float(q), int(k)) for s, q, k in gan.engine.accountant.history]
+    prior = _prior_history(gan)
+    total = history_steps(prior) + steps
+    if history_steps(history) != total:
         raise TrainingError(
-            f"internal accounting mismatch: {steps} steps taken, {accounted} accounted"
+            f"internal accounting mismatch: {total} steps taken, {history_steps(history)} accounted"
         )
-    return PrivacyCard(
-        model_id=compute_model_id(MODEL_KIND, gan.ema.state_dict()),
-        model_kind=MODEL_KIND,
-        epsilon=_read_epsilon(gan),
-        delta=gan.plan.target_delta,
-        target_epsilon=gan.plan.target_epsilon,
-        accountant=gan.plan.accountant,  # type: ignore[arg-type]
-        noise_multiplier=float(gan.d_optimizer.noise_multiplier),
-        sample_rate=float(gan.loader.sample_rate),
-        steps=steps,
-        planned_steps=planned,
-        epochs=gan.plan.epochs,
-        batch_size=int(gan.d_optimizer.expected_batch_size),
-        max_grad_norm=gan.plan.max_grad_norm,
-        dataset_name=train.name,
-        dataset_sha256=train.sha256(),
-        dataset_size=len(train),
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        opacus_version=opacus.__version__,
-        torch_version=torch.__version__,
-    )
+    earlier = gan.prior.card if gan.prior is not None else None
+    reproducible = gan.randomness.reproducible or (earlier is not None and not earlier.claims_dp)
+    source = gan.randomness.description
+    if earlier is not None and earlier.noise_source != source:
+        source = f"{source}; earlier steps: {earlier.noise_source}"
+    fields = {
+        "model_kind": MODEL_KIND,
+        "guarantee": REPRODUCIBLE_GUARANTEE if reproducible else RECORD_LEVEL,
+        "label_marginal": LABEL_MARGINAL,
+        "epsilon": _read_epsilon(gan),
+        "delta": gan.plan.target_delta,
+        "target_epsilon": gan.plan.target_epsilon,
+        "accountant": gan.plan.accountant,
+        "noise_multiplier": float(gan.d_optimizer.noise_multiplier),
+        "sample_rate": float(gan.loader.sample_rate),
+        "steps": total,
+        "planned_steps": planned,
+        "epochs": gan.plan.epochs,
+        "batch_size": int(gan.d_optimizer.expected_batch_size),
+        "max_grad_norm": gan.plan.max_grad_norm,
+        "accounting_history": history,
+        "stop_reason": stop_reason,
+        "resumed_from": earlier.model_id if earlier is not None else None,
+        "noise_source": source,
+        "dataset_name": train.name,
+        "dataset_sha256": train.sha256(),
+        "dataset_size": len(train),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(seconds + (earlier.wall_seconds if earlier else 0.0), 3),
+        "library_versions": library_versions(),
+    }
+    return bind_card(fields, gan.ema.state_dict())
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of what the guarantee's computation rests on (recorded on the card)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in ("aigc-guard", "opacus", "torch", "cryptography", "numpy"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _training_state(gan: _Gan) -> dict[str, Any]:
+    """What `resume` needs besides the card: every network and optimizer state."""
+    return {
+        "generator": gan.generator.state_dict(),
+        "ema": gan.ema.state_dict(),
+        "discriminator": gan.discriminator._module.state_dict(),
+        "d_optimizer": gan.d_optimizer.original_optimizer.state_dict(),
+        "g_optimizer": gan.g_optimizer.state_dict(),
+    }
 
 
 def _write_model_dir(out_dir: Path, gan: _Gan, card: PrivacyCard) -> None:
     """Write all files into a temp sibling, then rename it onto out_dir in one step."""
     import torch
+
+    from aigc_guard.train.budget import STATE_FILE
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
@@ -491,6 +667,7 @@ def _write_model_dir(out_dir: Path, gan: _Gan, card: PrivacyCard) -> None:
     )
     try:
         torch.save(gan.ema.state_dict(), staging / WEIGHTS_FILE)
+        torch.save(_training_state(gan), staging / STATE_FILE)
         write_json_atomic(staging / CONFIG_FILE, gan.config.to_json())
         card.save(staging / CARD_FILE)
     except BaseException:

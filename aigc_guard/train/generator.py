@@ -2,9 +2,10 @@
 
 model.json names the kind (see kinds.py), which picks the architecture and its
 sampler. Loading checks that the three files belong together: model.json describes the
-architecture, generator.pt must fit it exactly, and the weights must hash to the
-privacy card's model_id, so a card can never vouch for weights it was not
-written for.
+architecture, generator.pt must fit it exactly, and the weights and the card must
+hash to the card's model_id, with its epsilon recomputed from its own accounting
+inputs (`card.verify_card`), so a card can never vouch for other weights or
+overstate its guarantee.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
-from aigc_guard.train.card import CARD_FILE, PrivacyCard, compute_model_id, read_json
+from aigc_guard.train.card import CARD_FILE, PrivacyCard, read_json, verify_card
 from aigc_guard.train.engine import CONFIG_FILE, WEIGHTS_FILE
 
 if TYPE_CHECKING:
@@ -100,13 +101,7 @@ class PrivateImageGenerator:
             raise TrainingError(
                 f"generator weights {weights_path} do not fit {config_path}: {exc}"
             ) from exc
-        actual_id = compute_model_id(spec.model_kind, module.state_dict())
-        if actual_id != card.model_id:
-            raise TrainingError(
-                f"generator weights {weights_path} hash to {actual_id}, but "
-                f"{model_dir / CARD_FILE} is for {card.model_id}: the card does not belong "
-                "to these weights"
-            )
+        verify_card(card, module.state_dict(), source=str(model_dir))
         return cls(module, card=card, config=config, spec=spec)
 
     def generate(
