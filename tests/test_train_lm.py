@@ -74,9 +74,10 @@ def test_card_states_the_unit_the_truncation_and_the_spent_budget(
     assert card.dataset_sha256 == notes.sha256 and card.dataset_size == len(notes) == 120
     cut = notes.truncated_count(TINY.record_capacity)
     assert cut > 0  # the corpus has records over 31 bytes
-    assert "per training record" in card.guarantee
-    assert f"truncated to their first {TINY.record_capacity} bytes ({cut} of 120)" in (
-        card.guarantee
+    assert card.unit_of_privacy.startswith("one training record")
+    assert card.stop_reason == "schedule complete" and "ChaCha20" in card.noise_source
+    assert f"truncated to their first {TINY.record_capacity} bytes ({cut} of 120" in (
+        card.data_transform or ""
     )
     assert json.loads((result.model_dir / "model.json").read_text())["kind"] == "dp-lm"
 
@@ -106,9 +107,11 @@ def test_loaded_model_samples_valid_text_reproducibly(runs: list[LmTrainResult])
     assert len(texts) == 6 and all(isinstance(t, str) and t for t in texts)
     assert all(len(t.encode("utf-8")) <= 40 for t in texts)
     assert texts == model.generate(6, max_tokens=40, temperature=1.5, seed=3)
-    assert model.generate(2, prompt="patient", max_tokens=5, seed=1) != model.generate(
-        2, prompt="zzz", max_tokens=5, seed=1
-    ) or True  # a prompt is accepted; its effect on a tiny model may be small
+    assert (
+        model.generate(2, prompt="patient", max_tokens=5, seed=1)
+        != model.generate(2, prompt="zzz", max_tokens=5, seed=1)
+        or True
+    )  # a prompt is accepted; its effect on a tiny model may be small
     for bad, match in [
         ({"n": 0}, "n=0"), ({"max_tokens": 0}, "max_tokens=0"),
         ({"temperature": 0.0}, "temperature=0.0"), ({"prompt": 3}, "prompt must be a str"),
@@ -118,14 +121,21 @@ def test_loaded_model_samples_valid_text_reproducibly(runs: list[LmTrainResult])
             model.generate(**options)  # type: ignore[arg-type]
 
 
-def test_a_card_from_another_run_refuses_to_load(
+def test_an_edited_or_swapped_card_refuses_to_load(
     runs: list[LmTrainResult], tmp_path: Path
 ) -> None:
     swapped = tmp_path / "swapped"
     shutil.copytree(runs[0].model_dir, swapped)  # type: ignore[arg-type]
     shutil.copy(runs[1].model_dir / CARD_FILE, swapped / CARD_FILE)  # type: ignore[operator]
-    with pytest.raises(TrainingError, match="does not belong to these weights"):
+    with pytest.raises(TrainingError, match="edited or belongs to other weights"):
         PrivateTextGenerator.load(swapped)
+    edited = tmp_path / "edited"
+    shutil.copytree(runs[0].model_dir, edited)  # type: ignore[arg-type]
+    card = json.loads((edited / CARD_FILE).read_text())
+    card["epsilon"] = 0.1
+    (edited / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(TrainingError, match="edited or belongs to other weights"):
+        PrivateTextGenerator.load(edited)
 
 
 def test_nan_loss_stops_at_its_step_and_leaves_no_run_folder(
@@ -187,9 +197,7 @@ def test_guard_draws_the_green_list_in_when_the_policy_asks(
     results = {}
     for method in ("green-list", "none"):
         with Guard(policy=_policy(method), db=log, watermark_key=key) as guard:
-            results[method] = guard.generate(
-                model, n=6, seed=11, max_tokens=120, temperature=1.3
-            )
+            results[method] = guard.generate(model, n=6, seed=11, max_tokens=120, temperature=1.3)
     for method, expected in (("green-list", True), ("none", False)):
         tokens: list[int] = []
         for result in results[method]:

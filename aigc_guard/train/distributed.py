@@ -14,7 +14,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
 
@@ -83,12 +82,28 @@ def unwrap(module: Any) -> nn.Module:
     return module  # type: ignore[no-any-return,unused-ignore]
 
 
-def secret_generator() -> torch.Generator:
-    """A torch generator seeded from OS entropy (never from a user's seed): what DP
-    noise and Poisson sampling must draw from. Each rank gets its own."""
-    import torch
+def shard_loader(parts: Any, dataset: Any, steps_per_epoch: int, randomness: Any) -> Any:
+    """The Poisson loader of this rank: its shard (every world_size-th row) at the full
+    sample rate, so the union over ranks is one Poisson batch of the whole data set.
 
-    return torch.Generator().manual_seed(int.from_bytes(os.urandom(8), "little"))
+    Outside torch.distributed: `parts.loader` as it is. On ranks other than 0 the noise
+    that `private.make_private` attached is taken off again: Opacus' distributed
+    optimizer adds noise on rank 0 only, and noise on every rank would be counted once
+    but added world_size times.
+    """
+    if not is_distributed():
+        return parts.loader
+    from torch.utils.data import Subset
+
+    from aigc_guard.train.secure_noise import poisson_loader
+
+    if rank() != 0:
+        vars(parts.optimizer).pop("add_noise", None)  # back to DistributedDPOptimizer's
+    shard = Subset(dataset, list(range(rank(), len(dataset), world_size())))
+    return poisson_loader(
+        shard, sample_rate=parts.loader.sample_rate, steps_per_epoch=steps_per_epoch,
+        randomness=randomness,
+    )  # fmt: skip
 
 
 __all__ = [
@@ -97,7 +112,7 @@ __all__ = [
     "is_distributed",
     "is_main",
     "rank",
-    "secret_generator",
+    "shard_loader",
     "unwrap",
     "world_size",
     "wrap",

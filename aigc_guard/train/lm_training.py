@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
 from aigc_guard.train import distributed
-from aigc_guard.train.card import ACCOUNTANTS, PrivacyCard, compute_model_id
+from aigc_guard.train.accounting import calibrate_noise, history_steps, steps_within_budget
+from aigc_guard.train.card import ACCOUNTANTS, RECORD_LEVEL, PrivacyCard, bind_card
 from aigc_guard.train.step_cap import apply_step_cap
 from aigc_guard.train.text_data import TextDataset
 
@@ -73,6 +74,7 @@ class LmPlan:
     lr: float
     seed: int
     max_steps: int | None
+    secure_noise: bool = True
 
 
 def train_dp_lm(
@@ -91,6 +93,7 @@ def train_dp_lm(
     max_steps: int | None = None,
     progress: bool = True,
     on_step: Callable[[LmStep], None] | None = None,
+    secure_noise: bool = True,
 ) -> LmTrainResult:
     """Train the byte-level LM with DP-SGD; write generator.pt, model.json, privacy_card.json.
 
@@ -102,7 +105,7 @@ def train_dp_lm(
     plan = LmPlan(
         target_epsilon=target_epsilon, target_delta=target_delta, epochs=epochs,
         batch_size=batch_size, max_grad_norm=max_grad_norm, accountant=accountant, lr=lr,
-        seed=seed, max_steps=apply_step_cap(max_steps),
+        seed=seed, max_steps=apply_step_cap(max_steps), secure_noise=secure_noise,
     )  # fmt: skip
     config = LmConfig() if config is None else config
     out_dir = Path(out_dir)
@@ -111,11 +114,13 @@ def train_dp_lm(
     with warnings.catch_warnings():
         _silence_known_warnings()
         run = _build(data, plan, config)
-        planned = len(run.loader) * plan.epochs
-        limit = planned if plan.max_steps is None else min(planned, plan.max_steps)
+        limit, reason = _step_limit(run)
         steps = _loop(run, limit=limit, progress=progress, on_step=on_step)
     module = distributed.unwrap(run.module)
-    card = _make_card(run, data, config, module, steps=steps, planned=planned)
+    card = _make_card(
+        run, data, config, module, steps=steps, stop_reason=reason,
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
     written: Path | None = None
     if distributed.is_main():
         from aigc_guard.train.rundir import write_run_dir
@@ -156,8 +161,10 @@ def check_plan(data: TextDataset, plan: LmPlan, *, config: object, out_dir: Path
         )
     if size and _is_int(plan.batch_size, low=1) and plan.batch_size > size:
         problems.append(f"batch_size={plan.batch_size} exceeds the {size} training records")
-    if out_dir is not None and out_dir.exists() and (
-        not out_dir.is_dir() or any(out_dir.iterdir())
+    if (
+        out_dir is not None
+        and out_dir.exists()
+        and (not out_dir.is_dir() or any(out_dir.iterdir()))
     ):
         problems.append(f"out_dir {out_dir} exists and is not an empty directory; remove it")
     if problems:
@@ -186,8 +193,10 @@ class _Run:
     plan: LmPlan
     module: Any  # opacus GradSampleModule (around DPDDP under torch.distributed)
     optimizer: Any  # opacus DPOptimizer
-    loader: Any  # opacus DPDataLoader
+    loader: Any  # Poisson batches from the run's private randomness
     engine: Any  # opacus PrivacyEngine
+    randomness: Any  # secure_noise.PrivateRandomness
+    planned: int
 
 
 def build_model(config: LmConfig, seed: int) -> nn.Module:
@@ -212,41 +221,55 @@ def rows_dataset(data: TextDataset, config: LmConfig) -> Any:
 
 
 def _build(data: TextDataset, plan: LmPlan, config: LmConfig) -> _Run:
+    """The model, calibrated noise and Opacus wrapping, with private randomness for noise
+    and sampling (per rank under torch.distributed)."""
     import torch
-    from opacus import PrivacyEngine
 
     from aigc_guard.train.engine import validate_private_module
+    from aigc_guard.train.private import make_private
+    from aigc_guard.train.secure_noise import private_randomness
 
+    dataset = rows_dataset(data, config)
+    steps_per_epoch = math.ceil(len(dataset) / plan.batch_size)
+    planned = steps_per_epoch * plan.epochs
+    noise = calibrate_noise(
+        target_epsilon=plan.target_epsilon, delta=plan.target_delta,
+        sample_rate=1 / steps_per_epoch, steps=planned, accountant=plan.accountant,
+    )  # fmt: skip
     model = build_model(config, plan.seed)
     validate_private_module(model)
     model = distributed.wrap(model)
-    loader = torch.utils.data.DataLoader(
-        rows_dataset(data, config),
-        batch_size=plan.batch_size,
-        generator=distributed.secret_generator(),  # Poisson sampling: OS entropy
-    )
-    optimizer = torch.optim.Adam(model.parameters(), lr=plan.lr)
-    engine = PrivacyEngine(accountant=plan.accountant)
-    try:
-        module, private_opt, private_loader = engine.make_private_with_epsilon(
-            module=model,
-            optimizer=optimizer,
-            data_loader=loader,
-            target_epsilon=plan.target_epsilon,
-            target_delta=plan.target_delta,
-            epochs=plan.epochs,
-            max_grad_norm=plan.max_grad_norm,
-            poisson_sampling=True,
-            noise_generator=distributed.secret_generator(),  # the noise: OS entropy
-        )
-    except ValueError as exc:
-        raise TrainingError(
-            f"Opacus cannot reach epsilon={plan.target_epsilon}, delta={plan.target_delta} "
-            f"in {plan.epochs} epochs at batch size {plan.batch_size}: {exc}"
-        ) from exc
+    randomness = private_randomness(secure_noise=plan.secure_noise)
+    parts = make_private(
+        module=model, optimizer=torch.optim.Adam(model.parameters(), lr=plan.lr),
+        dataset=dataset, batch_size=plan.batch_size, noise_multiplier=noise,
+        max_grad_norm=plan.max_grad_norm, accountant=plan.accountant, randomness=randomness,
+    )  # fmt: skip
+    loader = distributed.shard_loader(parts, dataset, steps_per_epoch, randomness)
     return _Run(
-        plan=plan, module=module, optimizer=private_opt, loader=private_loader, engine=engine
-    )
+        plan=plan, module=parts.module, optimizer=parts.optimizer, loader=loader,
+        engine=parts.engine, randomness=randomness, planned=planned,
+    )  # fmt: skip
+
+
+def _step_limit(run: _Run) -> tuple[int, str]:
+    """Steps this run takes and why it stops (the schedule, max_steps, or the budget)."""
+    from aigc_guard.train.engine import STOP_BUDGET, STOP_MAX_STEPS, STOP_SCHEDULE
+
+    plan = run.plan
+    wanted, reason = run.planned, STOP_SCHEDULE
+    if plan.max_steps is not None and plan.max_steps < wanted:
+        wanted, reason = plan.max_steps, STOP_MAX_STEPS
+    allowed = steps_within_budget(
+        [], noise_multiplier=float(run.optimizer.noise_multiplier),
+        sample_rate=float(run.loader.sample_rate), wanted=wanted,
+        target_epsilon=plan.target_epsilon, delta=plan.target_delta, accountant=plan.accountant,
+    )  # fmt: skip
+    if allowed == 0:
+        raise TrainingError(
+            f"target_epsilon={plan.target_epsilon:g} does not allow a single step at this noise"
+        )
+    return (allowed, STOP_BUDGET) if allowed < wanted else (wanted, reason)
 
 
 def _loop(
@@ -306,56 +329,74 @@ def read_epsilon(engine: Any, delta: float) -> float:
     return float(engine.accountant.get_epsilon(delta=delta))
 
 
-def unit_of_privacy(data: TextDataset, config: LmConfig) -> str:
-    """The card's guarantee line: the unit, and how long records were handled."""
+UNIT_OF_PRIVACY = "one training record (a line of a .txt file or one object of a .jsonl file)"
+LABEL_MARGINAL = "not applicable: the lm kind is unconditional (no labels)"
+
+
+def data_transform(data: TextDataset, config: LmConfig) -> str:
+    """What the card says about long records: each is one example, cut to the context."""
     cut = data.truncated_count(config.record_capacity)
+    field = f" (field {data.text_field!r})" if data.text_field else ""
     return (
-        "record-level: per training record (one line of a .txt file or one JSONL object); "
-        f"each record is one example, records over {config.record_capacity} bytes were "
-        f"truncated to their first {config.record_capacity} bytes ({cut} of {len(data)})"
+        f"UTF-8 bytes of each record{field}; one record = one example; records over "
+        f"{config.record_capacity} bytes truncated to their first {config.record_capacity} "
+        f"bytes ({cut} of {len(data)} records)"
     )
 
 
 def _make_card(
-    run: _Run, data: TextDataset, config: LmConfig, module: nn.Module, *, steps: int, planned: int
+    run: _Run,
+    data: TextDataset,
+    config: LmConfig,
+    module: nn.Module,
+    *,
+    steps: int,
+    stop_reason: str,
+    seconds: float,
 ) -> PrivacyCard:
-    """Build the card from what the accountant recorded, not from what was asked for."""
-    import opacus
-    import torch
-
+    """Build the card from what the accountant recorded, bound to the weights."""
+    from aigc_guard.train.engine import library_versions
     from aigc_guard.train.models.lm import MODEL_KIND
 
-    accounted = sum(int(entry[2]) for entry in run.engine.accountant.history)
-    if accounted != steps:
+    history = [(float(s), float(q), int(k)) for s, q, k in run.engine.accountant.history]
+    if history_steps(history) != steps:
         raise TrainingError(
-            f"internal accounting mismatch: {steps} steps taken, {accounted} accounted"
+            f"internal accounting mismatch: {steps} steps taken, {history_steps(history)} accounted"
         )
-    return PrivacyCard(
-        model_id=compute_model_id(MODEL_KIND, module.state_dict()),
-        model_kind=MODEL_KIND,
-        guarantee=unit_of_privacy(data, config),
-        epsilon=read_epsilon(run.engine, run.plan.target_delta),
-        delta=run.plan.target_delta,
-        target_epsilon=run.plan.target_epsilon,
-        accountant=run.plan.accountant,  # type: ignore[arg-type]
-        noise_multiplier=float(run.optimizer.noise_multiplier),
-        sample_rate=float(run.loader.sample_rate),
-        steps=steps,
-        planned_steps=planned,
-        epochs=run.plan.epochs,
-        batch_size=run.plan.batch_size,
-        max_grad_norm=run.plan.max_grad_norm,
-        dataset_name=data.name,
-        dataset_sha256=data.sha256,
-        dataset_size=len(data),
-        created_at=_now(),
-        opacus_version=opacus.__version__,
-        torch_version=torch.__version__,
-    )
+    fields = {
+        "model_kind": MODEL_KIND,
+        "guarantee": RECORD_LEVEL,
+        "unit_of_privacy": UNIT_OF_PRIVACY,
+        "label_marginal": LABEL_MARGINAL,
+        "epsilon": read_epsilon(run.engine, run.plan.target_delta),
+        "delta": run.plan.target_delta,
+        "target_epsilon": run.plan.target_epsilon,
+        "accountant": run.plan.accountant,
+        "noise_multiplier": float(run.optimizer.noise_multiplier),
+        "sample_rate": float(run.loader.sample_rate),
+        "steps": steps,
+        "planned_steps": run.planned,
+        "epochs": run.plan.epochs,
+        "batch_size": run.plan.batch_size,
+        "max_grad_norm": run.plan.max_grad_norm,
+        "accounting_history": history,
+        "stop_reason": stop_reason,
+        "noise_source": run.randomness.description,
+        "dataset_name": data.name,
+        "dataset_sha256": data.sha256,
+        "dataset_size": len(data),
+        "data_transform": data_transform(data, config),
+        "created_at": _now(),
+        "wall_seconds": round(seconds, 3),
+        "library_versions": library_versions(),
+    }
+    if distributed.world_size() > 1:
+        fields["data_transform"] += f"; trained on {distributed.world_size()} processes (DPDDP)"
+    return bind_card(fields, module.state_dict())
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["LmStep", "LmTrainResult", "check_plan", "train_dp_lm", "unit_of_privacy"]
+__all__ = ["LmStep", "LmTrainResult", "check_plan", "data_transform", "train_dp_lm"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
-from aigc_guard.train.card import CARD_FILE, PrivacyCard, compute_model_id, read_json
+from aigc_guard.train.card import CARD_FILE, PrivacyCard, read_json, verify_card
 from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE
 
 if TYPE_CHECKING:
@@ -84,12 +84,9 @@ class PrivateTextGenerator:
             raise TrainingError(
                 f"model weights {weights_path} do not fit {config_path}: {exc}"
             ) from exc
-        actual = compute_model_id(MODEL_KIND, module.state_dict())
-        if actual != card.model_id:
-            raise TrainingError(
-                f"model weights {weights_path} hash to {actual}, but {model_dir / CARD_FILE} is "
-                f"for {card.model_id}: the card does not belong to these weights"
-            )
+        if card.model_kind != MODEL_KIND:
+            raise TrainingError(f"{model_dir / CARD_FILE} is for a {card.model_kind} model")
+        verify_card(card, module.state_dict(), source=str(model_dir))
         return cls(module, card=card, config=config)
 
     def generate(
