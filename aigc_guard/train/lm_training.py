@@ -54,11 +54,13 @@ class LmStep:
 
 @dataclass(frozen=True)
 class LmTrainResult:
-    """A finished run: where the model is (None on ranks other than 0), its card, the time."""
+    """A finished run: where the model is (None on ranks other than 0), its card, the time,
+    and the trained network itself (on every rank)."""
 
     model_dir: Path | None
     card: PrivacyCard
     seconds: float
+    module: Any = None  # the trained ByteLM (eval mode)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ def train_dp_lm(
         write_run_dir(out_dir, weights=module.state_dict(), config=config.to_json(), card=card)
         written = out_dir
     distributed.barrier()
-    return LmTrainResult(model_dir=written, card=card, seconds=time.perf_counter() - started)
+    return LmTrainResult(
+        model_dir=written, card=card, seconds=time.perf_counter() - started, module=module.eval()
+    )
 
 
 def check_plan(data: TextDataset, plan: LmPlan, *, config: object, out_dir: Path | None) -> None:
@@ -333,6 +337,39 @@ UNIT_OF_PRIVACY = "one training record (a line of a .txt file or one object of a
 LABEL_MARGINAL = "not applicable: the lm kind is unconditional (no labels)"
 
 
+def train_nonprivate_lm(
+    data: TextDataset,
+    *,
+    config: LmConfig,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int = 0,
+) -> nn.Module:
+    """The same model and loss without DP (shuffled batches, no clipping, no noise).
+
+    For baselines in benchmarks only: it has no card and no guarantee, and writes nothing.
+    """
+    import torch
+
+    from aigc_guard.train.models.lm import per_record_loss
+
+    model = build_model(config, seed)
+    dataset = rows_dataset(data, config)
+    order = torch.Generator().manual_seed(seed)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, generator=order
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(epochs):
+        for inputs, targets in loader:
+            optimizer.zero_grad(set_to_none=True)
+            per_record_loss(model(inputs), targets).mean().backward()
+            optimizer.step()
+    return model.eval()
+
+
 def data_transform(data: TextDataset, config: LmConfig) -> str:
     """What the card says about long records: each is one example, cut to the context."""
     cut = data.truncated_count(config.record_capacity)
@@ -399,4 +436,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-__all__ = ["LmStep", "LmTrainResult", "check_plan", "data_transform", "train_dp_lm"]
+__all__ = [
+    "LmStep",
+    "LmTrainResult",
+    "check_plan",
+    "data_transform",
+    "train_dp_lm",
+    "train_nonprivate_lm",
+]
