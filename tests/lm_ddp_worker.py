@@ -23,7 +23,7 @@ def main(data_path: str, out: str, report_dir: str) -> None:
     from aigc_guard.train.text_data import load_text_records
 
     torch.set_num_threads(1)
-    assert distributed.init_from_env(backend="gloo")  # noqa: S101  # a test helper
+    assert distributed.init_from_env(backend="gloo")  # a test helper
     result = train_dp_lm(
         load_text_records(data_path), out_dir=Path(out), target_epsilon=8.0, target_delta=1e-3,
         epochs=2, batch_size=24, accountant="rdp",
@@ -35,7 +35,8 @@ def main(data_path: str, out: str, report_dir: str) -> None:
         digest.update(state[name].numpy().tobytes())
     report = {
         "rank": distributed.rank(), "world_size": distributed.world_size(),
-        "wrote": result.model_dir is not None, "card": result.card.to_dict(), "weights": digest.hexdigest(),
+        "wrote": result.model_dir is not None, "card": result.card.to_dict(),
+        "weights": digest.hexdigest(),
     }  # fmt: skip
     path = Path(report_dir) / f"rank{distributed.rank()}.json"
     path.write_text(json.dumps(report))
