@@ -35,8 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 CANARY = "Patient access code is {code:04d}, keep it private."
 CODES = 10_000
 REPEATS = (1, 4, 16)
-COMPLAINTS = ("chest pain", "a persistent cough", "lower back pain", "headaches", "a rash",
-              "dizziness", "knee swelling", "fatigue", "a sore throat", "belly pain")  # fmt: skip
+COMPLAINTS = ("chest pain", "a persistent cough", "lower back pain", "headaches",
+              "a rash", "dizziness", "knee swelling", "fatigue", "a sore throat",
+              "abdominal pain")  # fmt: skip
 FINDINGS = ("vitals normal", "mild fever", "blood pressure elevated", "no acute distress",
             "lungs clear", "tenderness on palpation")  # fmt: skip
 PLANS = ("rest and fluids", "follow up in two weeks", "order blood work", "start ibuprofen",
