@@ -4,7 +4,6 @@ cards for one data set. Real Opacus, a real SQLite audit log, real c2pa."""
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -70,12 +69,12 @@ def test_a_resumed_card_covers_every_step_ever_taken(
 def test_training_stops_when_the_budget_is_spent_and_then_refuses(
     resumed: tuple[TrainResult, TrainResult], small: ImageDataset, tmp_path: Path
 ) -> None:
-    done = resumed[1]
-    longer = train_dp_gan(small, out_dir=tmp_path / "c", resume=done.model_dir, epochs=6,
+    stopped = resumed[0]  # 4 of 20 steps; ask for 6 epochs (60 steps) on the same budget
+    longer = train_dp_gan(small, out_dir=tmp_path / "c", resume=stopped.model_dir, epochs=6,
                           progress=False)  # fmt: skip
     card = longer.card
     assert card.stop_reason == "budget spent: one more step would pass target_epsilon"
-    assert done.card.steps < card.steps < card.planned_steps == 60
+    assert card.steps == resumed[1].card.steps == 20 and card.planned_steps == 60
     assert card.epsilon <= card.target_epsilon == 4.0
     one_more = epsilon_for([(card.noise_multiplier, card.sample_rate, card.steps + 1)],
                            delta=card.delta, accountant="rdp")  # fmt: skip
@@ -188,8 +187,8 @@ def test_a_reproducible_noise_model_never_gets_its_epsilon_into_a_manifest(
                dev_credentials=True) as guard:  # fmt: skip
         for name, run in (("debug", debug), ("private", private)):
             [result] = guard.generate(PrivateImageGenerator.load(run.model_dir), n=1)
-            readings[name] = read_provenance(io.BytesIO(result.data).getvalue(),
-                                             media_type="image/png").assertions[PRIVACY_LABEL]  # fmt: skip
+            reading = read_provenance(result.data, media_type="image/png")
+            readings[name] = reading.assertions[PRIVACY_LABEL]
     assert readings["debug"]["epsilon"] is None and readings["debug"]["delta"] is None
     assert "reproducible noise" in readings["debug"]["guarantee"]
     assert readings["private"]["epsilon"] == pytest.approx(private.card.epsilon)

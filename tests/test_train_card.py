@@ -150,7 +150,7 @@ def test_an_edited_epsilon_is_refused(rehash: bool) -> None:
 def test_edited_steps_are_refused(rehash: bool) -> None:
     card = _card()
     forged = _edited(card, rehash=rehash, steps=10, accounting_history=[(0.9, 0.032, 10)])
-    with pytest.raises(TrainingError, match="accounting inputs give|edited"):
+    with pytest.raises(TrainingError, match=r"accounting inputs give|edited"):
         verify_card(forged, WEIGHTS, source="run")
     lone = _edited(card, rehash=True, steps=10)  # history left alone: the sums disagree
     with pytest.raises(TrainingError, match="says 10 steps, its accounting history 100"):
@@ -165,7 +165,7 @@ def test_a_card_for_other_weights_is_refused() -> None:
 def test_an_unbound_schema_1_card_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "privacy_card.json"
     path.write_text(json.dumps({**_card().to_dict(), "schema_version": 1}))
-    with pytest.raises(TrainingError, match="schema_version 1.*not bound"):
+    with pytest.raises(TrainingError, match=r"schema_version 1.*not bound"):
         PrivacyCard.load(path)
 
 

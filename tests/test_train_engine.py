@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import signal
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -214,20 +215,56 @@ def test_torch_noise_is_recorded_as_such(small: ImageDataset, tmp_path: Path) ->
     assert result.card.claims_dp
 
 
-def test_ctrl_c_leaves_nothing_behind(small: ImageDataset, tmp_path: Path) -> None:
+def _interrupting(times: int) -> Callable[[TrainStep], None]:
     def interrupt(step: TrainStep) -> None:
         if step.step == 2:
-            signal.raise_signal(signal.SIGINT)  # what Ctrl-C delivers
+            for _ in range(times):
+                signal.raise_signal(signal.SIGINT)  # what Ctrl-C delivers
 
+    return interrupt
+
+
+def test_one_ctrl_c_saves_a_resumable_run(small: ImageDataset, tmp_path: Path) -> None:
+    from aigc_guard.train import PrivateImageGenerator
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = train_dp_gan(
+            small, out_dir=tmp_path / "model", target_delta=1e-3, epochs=1, batch_size=20,
+            accountant="rdp", progress=True, on_step=_interrupting(1),
+        )  # fmt: skip
+    finally:
+        handler = signal.signal(signal.SIGINT, previous)
+    assert handler is signal.default_int_handler  # the engine put the caller's handler back
+    card = result.card
+    assert card.steps == 2 and card.stop_reason.startswith("interrupted (Ctrl-C)")
+    assert PrivateImageGenerator.load(tmp_path / "model").card == card
+
+
+def test_a_second_ctrl_c_aborts_and_leaves_nothing(small: ImageDataset, tmp_path: Path) -> None:
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
             train_dp_gan(
                 small, out_dir=tmp_path / "model", target_delta=1e-3, epochs=1, batch_size=20,
-                accountant="rdp", progress=True, on_step=interrupt,
+                accountant="rdp", progress=True, on_step=_interrupting(2),
             )  # fmt: skip
     finally:
         signal.signal(signal.SIGINT, previous)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_nan_loss_stops_at_its_step_and_leaves_nothing(
+    small: ImageDataset, tmp_path: Path
+) -> None:
+    seen: list[TrainStep] = []
+    with pytest.raises(TrainingError, match=r"step \d+ of 10: the (discriminator|generator) "
+                       r"loss is (nan|inf|-inf): training diverged"):  # fmt: skip
+        train_dp_gan(
+            small, out_dir=tmp_path / "model", target_delta=1e-3, epochs=1, batch_size=20,
+            accountant="rdp", lr_d=1e30, lr_g=1e30, progress=False, on_step=seen.append,
+        )  # fmt: skip
+    assert all(math.isfinite(s.g_loss) for s in seen)  # it stopped at the first bad step
     assert list(tmp_path.iterdir()) == []
 
 

@@ -144,7 +144,8 @@ def test_the_loader_yields_empty_batches_with_the_right_shape() -> None:
 
 def test_per_layer_clipping_is_refused() -> None:
     class Fake:
-        max_grad_norm = [1.0, 2.0]
+        def __init__(self) -> None:
+            self.max_grad_norm = [1.0, 2.0]
 
     with pytest.raises(TrainingError, match="per-layer"):
         attach_noise(Fake(), SecureRandomness())

@@ -18,6 +18,7 @@ from aigc_guard.cli import (
     guarding,
     indexing,
     keys,
+    sampling,
     training,
     verifying,
 )
@@ -59,6 +60,7 @@ def _root(
 
 app.command("demo")(demo.demo)
 app.command("train")(training.train)
+app.command("sample")(sampling.sample)
 app.command("budget")(budgeting.budget)
 app.command("generate")(guarding.generate)
 app.command("guard")(guarding.guard_files)

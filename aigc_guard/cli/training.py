@@ -1,4 +1,4 @@
-"""`aigc-guard train`: DP training, and registering the privacy card in the audit log."""
+"""`aigc-guard train KIND`: DP training, and registering the privacy card in the audit log."""
 
 from __future__ import annotations
 
@@ -16,7 +16,24 @@ def train(
         Path,
         typer.Option("--out", help="Run folder to create: weights, model.json, privacy_card.json."),
     ],
-    data: Annotated[str, typer.Option(help="Data set (bundled: mnist5k).")] = "mnist5k",
+    kind: Annotated[
+        str | None,
+        typer.Argument(help="gan (default), vae or diffusion; with --resume: the run's kind."),
+    ] = None,
+    data: Annotated[
+        str,
+        typer.Option(help="mnist5k (bundled) or a folder of images (one size, resized to 28x28)."),
+    ] = "mnist5k",
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Labels of a folder's images: a CSV with header file,label."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Expected (Poisson) batch size [default: tuned per kind].")
+    ] = None,
+    clip: Annotated[
+        float, typer.Option(help="Per-example gradient clipping norm (max_grad_norm).")
+    ] = 1.0,
     epsilon: Annotated[
         float | None,
         typer.Option(help="Target epsilon of the whole schedule [default: 10; resume: the run's]."),
@@ -26,7 +43,9 @@ def train(
     ] = None,
     epochs: Annotated[
         int | None,
-        typer.Option(help="Epochs the noise is calibrated for [default: 50; resume: the run's]."),
+        typer.Option(
+            help="Epochs the noise is calibrated for [default: tuned per kind; resume: the run's]."
+        ),
     ] = None,
     max_steps: Annotated[
         int | None, typer.Option(help="Stop early after this many steps (spends less epsilon).")
@@ -59,26 +78,27 @@ def train(
     db: DbOption = None,
     keys: KeysOption = None,
 ) -> None:
-    """Train a class-conditional DP-GAN with DP-SGD (Opacus) and register its privacy card.
+    """Train a class-conditional generator with DP-SGD (Opacus) and register its privacy card.
 
-    Example: aigc-guard train --out runs/dp-gan --epsilon 10 --max-steps 200
+    Example: aigc-guard train vae --out runs/dp-vae --epsilon 10 --max-steps 200
     """
-    from aigc_guard.train import train_dp_gan
+    import dataclasses
+
+    from aigc_guard.train.data import load_training_data
+    from aigc_guard.train.kinds import spec_for
     from aigc_guard.train.registration import register_model
 
-    result = train_dp_gan(
-        dataset(data).train,
-        out_dir=out,
-        epochs=epochs,
-        target_epsilon=epsilon,
-        target_delta=delta,
-        max_steps=max_steps,
-        accountant=accountant,
-        seed=seed,
-        resume=resume,
-        secure_noise=secure_noise,
+    spec = spec_for(kind or (_kind_of(resume) if resume is not None else "gan"))
+    train_data = load_training_data(data, labels_csv=labels)
+    config = None
+    if resume is None:  # a resumed run keeps its saved architecture
+        config = dataclasses.replace(spec.default_config(), num_classes=_classes(train_data, data))
+    result = spec.train(
+        train_data, out_dir=out, target_epsilon=epsilon, target_delta=delta, epochs=epochs,
+        batch_size=batch_size, max_grad_norm=clip, accountant=accountant, config=config,
+        max_steps=max_steps, seed=seed, resume=resume, secure_noise=secure_noise,
         reproducible_noise=reproducible_noise,
-    )
+    )  # fmt: skip
     with open_audit_log(db, keys) as log:
         entry = register_model(log, result.card)
     report(result.card, out=out, audit_id=entry.id)
@@ -100,6 +120,22 @@ def report(card: Any, *, out: Path, audit_id: int) -> None:
             f"[bold yellow]warning:[/] guarantee: {card.guarantee}; this model's epsilon "
             "is not a privacy guarantee and is never written into a C2PA manifest"
         )
+
+
+def _kind_of(run: Path) -> str:
+    """The kind a run folder holds (its model.json), for `--resume` without KIND."""
+    from aigc_guard.train.card import read_json
+    from aigc_guard.train.rundir import CONFIG_FILE
+
+    return str(read_json(Path(run) / CONFIG_FILE, what="model config").get("kind"))
+
+
+def _classes(train_data: Any, source: str) -> int:
+    """10 for mnist5k; for a folder, one more than its largest label (the class count is
+    treated as public, like the label set of any classifier)."""
+    from aigc_guard.train.data import DATASET_NAME
+
+    return 10 if source == DATASET_NAME else int(train_data.labels.max()) + 1
 
 
 def dataset(name: str) -> Any:

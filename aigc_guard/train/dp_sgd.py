@@ -1,25 +1,24 @@
 """DP-SGD for generators trained as one network whose loss reads the data (VAE, diffusion).
 
-The whole network goes through Opacus: Poisson sampling, per-example clipping,
-Gaussian noise calibrated to the target epsilon for the full `epochs` schedule,
-accounting. The network's `forward(images, labels)` returns one loss per row;
-for noise multiplicity (diffusion, after DPDM) each example fills K rows and
-their per-sample gradients are averaged before clipping (see multiplicity.py).
-The saved weights are an exponential moving average of the trained ones
-(post-processing: no privacy cost). Stopping early (`max_steps`, Ctrl-C) can
-only spend less; the card's epsilon is read from the accountant.
+The whole network goes through Opacus (train/private.py): Poisson sampling,
+per-example clipping, Gaussian noise calibrated to the target epsilon for the
+full `epochs` schedule, accounting, with the noise and the batches drawn from the
+run's private randomness (ChaCha20 by default), never from `seed`. The network's
+`forward(images, labels)` returns one loss per row; for noise multiplicity
+(diffusion, after DPDM) each example fills K rows and their per-sample gradients
+are averaged before clipping (multiplicity.py). The saved weights are an
+exponential moving average (post-processing: no privacy cost).
 
-The DP noise and the batch sampling come from generators seeded from OS entropy,
-never from `seed`: with a known seed an adversary could replay training with and
-without a record. `seed` reaches only initialisation and the model's own
-non-private draws (latent samples, noise levels).
+Budget safety is the GAN engine's: training stops when one more step would pass
+the target, an unreachable target fails before the first step, `resume=RUN`
+continues RUN and its card covers every step; the first Ctrl-C saves a resumable
+run, a NaN loss stops at its step with nothing written.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 import warnings
 from collections.abc import Callable
@@ -29,16 +28,37 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
-from aigc_guard.train.card import ACCOUNTANTS, PrivacyCard, compute_model_id
-from aigc_guard.train.engine import TrainResult, TrainStep, validate_private_module
+from aigc_guard.train.accounting import (
+    Segment,
+    calibrate_noise,
+    epsilon_for,
+    history_steps,
+    steps_within_budget,
+)
+from aigc_guard.train.card import ACCOUNTANTS, RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.engine import (
+    DEFAULT_DELTA,
+    DEFAULT_EPSILON,
+    LABEL_MARGINAL,
+    STOP_BUDGET,
+    STOP_MAX_STEPS,
+    STOP_SCHEDULE,
+    TrainResult,
+    TrainStep,
+    library_versions,
+    validate_private_module,
+)
 from aigc_guard.train.multiplicity import average_draws, repeat_draws
 from aigc_guard.train.rundir import write_run_dir
+from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
+from aigc_guard.train.stopping import STOP_INTERRUPTED, GracefulInterrupt, require_finite
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
+    from aigc_guard.train.budget import Resumed
     from aigc_guard.train.data import ImageDataset
     from aigc_guard.train.kinds import ModelSpec
 
@@ -57,13 +77,8 @@ class Options:
     ema_decay: float
     seed: int
     max_steps: int | None
-
-
-def secret_generator() -> torch.Generator:
-    """A torch generator seeded from OS entropy, for DP noise and Poisson sampling."""
-    import torch
-
-    return torch.Generator().manual_seed(int.from_bytes(os.urandom(8), "little"))
+    secure_noise: bool = True
+    reproducible_noise: bool = False
 
 
 def train_private(
@@ -71,8 +86,8 @@ def train_private(
     train: ImageDataset,
     *,
     out_dir: Path,
-    target_epsilon: float = 10.0,
-    target_delta: float = 1e-5,
+    target_epsilon: float | None = None,
+    target_delta: float | None = None,
     epochs: int | None = None,
     batch_size: int | None = None,
     max_grad_norm: float = 1.0,
@@ -84,37 +99,58 @@ def train_private(
     max_steps: int | None = None,
     progress: bool = True,
     on_step: Callable[[TrainStep], None] | None = None,
+    secure_noise: bool = True,
+    reproducible_noise: bool = False,
+    resume: Path | None = None,
 ) -> TrainResult:
-    """Train `spec`'s network with DP-SGD; write generator.pt, model.json, privacy_card.json.
+    """Train `spec`'s network with DP-SGD; write generator.pt, model.json, privacy_card.json
+    and training_state.pt. Arguments as in `train_dp_gan` (defaults tuned per kind).
 
-    Raises TrainingError on bad input (before any work) or a non-finite loss (at
-    the step it happens, with nothing written); after Ctrl-C re-raises
-    KeyboardInterrupt with nothing written.
+    Raises TrainingError on bad input or an unreachable target (before any step) and
+    at the step whose loss is not finite (nothing written).
     """
     import torch
 
+    prior = None if resume is None else _load_resume(spec, Path(resume), train)
+    if prior is not None:
+        card = prior.card
+        config = _resumed_config(spec, prior, config)
+        target_epsilon = card.target_epsilon if target_epsilon is None else target_epsilon
+        epochs = card.epochs if epochs is None else epochs
+        target_delta, batch_size = card.delta, card.batch_size
+        max_grad_norm, accountant = card.max_grad_norm, card.accountant
     config = spec.default_config() if config is None else config
     options = Options(
-        target_epsilon=target_epsilon, target_delta=target_delta,
+        target_epsilon=DEFAULT_EPSILON if target_epsilon is None else target_epsilon,
+        target_delta=DEFAULT_DELTA if target_delta is None else target_delta,
         epochs=spec.epochs if epochs is None else epochs,
         batch_size=spec.batch_size if batch_size is None else batch_size,
         max_grad_norm=max_grad_norm, accountant=accountant,
         lr=spec.lr if lr is None else lr,
         ema_decay=spec.ema_decay if ema_decay is None else ema_decay,
-        seed=seed, max_steps=apply_step_cap(max_steps),
+        seed=seed, max_steps=apply_step_cap(max_steps), secure_noise=secure_noise,
+        reproducible_noise=reproducible_noise,
     )  # fmt: skip
     out_dir = Path(out_dir)
     _check(spec, train, options, out_dir=out_dir, config=config)
     started = time.perf_counter()
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
         _silence_known_warnings()
-        torch.manual_seed(seed)
-        run = _build(spec, train, options, config)
+        torch.manual_seed(seed)  # initialisation and the model's own draws: never DP noise
+        run = _build(spec, train, options, config, prior)
         planned = len(run.loader) * options.epochs
-        limit = planned if options.max_steps is None else min(planned, options.max_steps)
-        steps = _loop(run, limit=limit, progress=progress, on_step=on_step)
-    card = _card(run, train, steps=steps, planned=planned)
-    write_run_dir(out_dir, weights=run.ema.state_dict(), config=config.to_json(), card=card)
+        limit, reason = _step_limit(run, planned=planned)
+        with GracefulInterrupt() as interrupt:
+            steps = _loop(run, limit=limit, progress=progress, on_step=on_step,
+                          interrupt=interrupt)  # fmt: skip
+        if interrupt.requested:
+            if steps == 0:
+                raise KeyboardInterrupt
+            reason = STOP_INTERRUPTED
+    card = _card(run, train, steps=steps, planned=planned, stop_reason=reason,
+                 seconds=time.perf_counter() - started)  # fmt: skip
+    write_run_dir(out_dir, weights=run.ema.state_dict(), config=config.to_json(), card=card,
+                  state=_training_state(run))  # fmt: skip
     return TrainResult(model_dir=out_dir, card=card, seconds=time.perf_counter() - started)
 
 
@@ -127,14 +163,38 @@ class _Run:
     module: Any  # opacus GradSampleModule
     ema: nn.Module
     optimizer: Any  # opacus DPOptimizer
-    loader: Any  # opacus DPDataLoader
+    loader: Any  # Poisson batches from the run's private randomness
     engine: Any  # opacus PrivacyEngine
+    randomness: PrivateRandomness
+    prior: Resumed | None
 
 
 def _silence_known_warnings() -> None:
     warnings.filterwarnings("ignore", message=".*[Ss]ecure RNG turned off.*")
     warnings.filterwarnings("ignore", message=".*[Oo]ptimal order is the (largest|smallest).*")
     warnings.filterwarnings("ignore", message=".*Full backward hook is firing.*")
+
+
+def _load_resume(spec: ModelSpec, run: Path, train: ImageDataset) -> Resumed:
+    from aigc_guard.train.budget import load_resume
+    from aigc_guard.train.engine import _check_data
+    from aigc_guard.train.generator import PrivateImageGenerator
+
+    sha = train.sha256() if not _check_data(train, num_classes=1000) else ""
+    return load_resume(
+        run, kind=spec.model_kind, dataset_sha256=sha, verify=PrivateImageGenerator.load
+    )
+
+
+def _resumed_config(spec: ModelSpec, prior: Resumed, config: Any) -> Any:
+    from aigc_guard.train.card import read_json
+    from aigc_guard.train.rundir import CONFIG_FILE
+
+    path = prior.model_dir / CONFIG_FILE
+    saved = spec.config_from_json(read_json(path, what="model config"), source=str(path))
+    if config is not None and config != saved:
+        raise TrainingError(f"cannot resume {prior.model_dir}: config differs from its model.json")
+    return saved
 
 
 def _check(
@@ -176,51 +236,95 @@ def _check(
         raise TrainingError(f"cannot train {spec.name}:\n  " + "\n  ".join(problems))
 
 
-def _build(spec: ModelSpec, train: ImageDataset, options: Options, config: Any) -> _Run:
+def _build(
+    spec: ModelSpec, train: ImageDataset, options: Options, config: Any, prior: Resumed | None
+) -> _Run:
     import torch
-    from opacus import PrivacyEngine
+
+    from aigc_guard.train.engine import _restore
+    from aigc_guard.train.private import make_private
+    from aigc_guard.train.secure_noise import private_randomness
 
     images = torch.from_numpy(train.images.astype("float32")).unsqueeze(1) / 127.5 - 1.0
     labels = torch.from_numpy(train.labels.astype("int64"))
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(images, labels),
-        batch_size=options.batch_size,
-        generator=secret_generator(),  # Poisson sampling draws from the loader's generator
-    )
+    dataset = torch.utils.data.TensorDataset(images, labels)
+    steps_per_epoch = math.ceil(len(dataset) / options.batch_size)
+    if prior is None:
+        noise = calibrate_noise(
+            target_epsilon=options.target_epsilon, delta=options.target_delta,
+            sample_rate=1 / steps_per_epoch, steps=steps_per_epoch * options.epochs,
+            accountant=options.accountant,
+        )  # fmt: skip
+    else:
+        noise = prior.card.noise_multiplier
     module = spec.build(config)
     validate_private_module(module)
     ema = copy.deepcopy(module).requires_grad_(False)  # before Opacus adds its hooks
     optimizer = torch.optim.Adam(module.parameters(), lr=options.lr)
-    engine = PrivacyEngine(accountant=options.accountant)
-    try:
-        private, private_opt, private_loader = engine.make_private_with_epsilon(
-            module=module,
-            optimizer=optimizer,
-            data_loader=loader,
-            target_epsilon=options.target_epsilon,
-            target_delta=options.target_delta,
-            epochs=options.epochs,
-            max_grad_norm=options.max_grad_norm,
-            poisson_sampling=True,
-            noise_generator=secret_generator(),
-        )
-    except ValueError as exc:
-        raise TrainingError(
-            f"Opacus cannot reach epsilon={options.target_epsilon}, delta={options.target_delta} "
-            f"in {options.epochs} epochs at batch size {options.batch_size}: {exc}"
-        ) from exc
+    if prior is not None:
+        _restore(prior, network=module, ema=ema, optimizer=optimizer)
+    randomness = private_randomness(
+        secure_noise=options.secure_noise,
+        reproducible_seed=options.seed if options.reproducible_noise else None,
+    )
+    parts = make_private(
+        module=module, optimizer=optimizer, dataset=dataset, batch_size=options.batch_size,
+        noise_multiplier=noise, max_grad_norm=options.max_grad_norm,
+        accountant=options.accountant, randomness=randomness,
+        history=[] if prior is None else prior.card.accounting_history,
+    )  # fmt: skip
     return _Run(
         spec=spec, options=options, config=config,
         multiplicity=int(getattr(config, "noise_multiplicity", 1)),
-        module=private, ema=ema,
-        optimizer=private_opt, loader=private_loader, engine=engine,
+        module=parts.module, ema=ema, optimizer=parts.optimizer, loader=parts.loader,
+        engine=parts.engine, randomness=randomness, prior=prior,
     )  # fmt: skip
 
 
+def _prior_history(run: _Run) -> list[Segment]:
+    if run.prior is None:
+        return []
+    return [(float(s), float(q), int(k)) for s, q, k in run.prior.card.accounting_history]
+
+
+def _step_limit(run: _Run, *, planned: int) -> tuple[int, str]:
+    """Steps this run may take and why it will stop; a spent budget fails before any step."""
+    options = run.options
+    prior = _prior_history(run)
+    done = history_steps(prior)
+    wanted = planned - done
+    if wanted <= 0:
+        raise TrainingError(
+            f"nothing to train: the schedule of {planned} steps ({options.epochs} epochs) is "
+            f"already done ({done} steps); pass more epochs to continue"
+        )
+    reason = STOP_SCHEDULE
+    if options.max_steps is not None and options.max_steps < wanted:
+        wanted, reason = options.max_steps, STOP_MAX_STEPS
+    allowed = steps_within_budget(
+        prior, noise_multiplier=float(run.optimizer.noise_multiplier),
+        sample_rate=float(run.loader.sample_rate), wanted=wanted,
+        target_epsilon=options.target_epsilon, delta=options.target_delta,
+        accountant=options.accountant,
+    )  # fmt: skip
+    if allowed == 0:
+        spent = epsilon_for(prior, delta=options.target_delta, accountant=options.accountant)
+        raise TrainingError(
+            f"the budget is spent: {done} earlier steps have spent epsilon={spent:.3f} of "
+            f"target_epsilon={options.target_epsilon:g}, and one more step would pass it"
+        )
+    return (allowed, STOP_BUDGET) if allowed < wanted else (wanted, reason)
+
+
 def _loop(
-    run: _Run, *, limit: int, progress: bool, on_step: Callable[[TrainStep], None] | None
+    run: _Run,
+    *,
+    limit: int,
+    progress: bool,
+    on_step: Callable[[TrainStep], None] | None,
+    interrupt: GracefulInterrupt,
 ) -> int:
-    """Private steps until `limit`; return the steps taken."""
+    """Private steps until `limit` or Ctrl-C; return the steps taken."""
     from aigc_guard.progress import progress as progress_bar
 
     read_every = max(1, limit // 10)  # a PRV read costs 0.1-0.6 s
@@ -229,7 +333,12 @@ def _loop(
     with progress_bar(f"DP-{run.spec.name}", limit, enabled=progress) as advance:
         while step < limit:
             for images, labels in run.loader:
-                loss = private_step(run, images, labels, step=step + 1)
+                if interrupt.requested:
+                    return step
+                try:
+                    loss = private_step(run, images, labels)
+                except TrainingError as exc:
+                    raise TrainingError(f"step {step + 1} of {limit}: {exc}") from exc
                 step += 1
                 fresh = None
                 if step % read_every == 0 or step == limit:
@@ -238,12 +347,12 @@ def _loop(
                 advance(1, epsilon=shown, loss=f"{loss:.3f}")
                 if on_step is not None:
                     on_step(TrainStep(step, limit, fresh, loss, math.nan))
-                if step >= limit:
+                if step >= limit or interrupt.requested:
                     break
     return step
 
 
-def private_step(run: _Run, images: torch.Tensor, labels: torch.Tensor, *, step: int) -> float:
+def private_step(run: _Run, images: torch.Tensor, labels: torch.Tensor) -> float:
     """One DP-SGD step: per-row losses, multiplicity folded, Opacus clips and noises."""
     import torch
 
@@ -255,13 +364,8 @@ def private_step(run: _Run, images: torch.Tensor, labels: torch.Tensor, *, step:
             p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype)
         optimizer.step()
         return math.nan
-    rows = run.module(*repeat_draws(images, labels, run.multiplicity))
-    if not bool(torch.isfinite(rows).all()):
-        raise TrainingError(
-            f"{run.spec.name}: the loss is not finite at step {step} (NaN or inf); lower the "
-            "learning rate; nothing was written"
-        )
-    loss = rows.mean()
+    loss = run.module(*repeat_draws(images, labels, run.multiplicity)).mean()
+    require_finite(loss, what=f"{run.spec.name} loss")
     loss.backward()
     average_draws(optimizer.params, run.multiplicity)
     optimizer.step()
@@ -277,34 +381,54 @@ def _epsilon(run: _Run) -> float:
     return float(run.engine.accountant.get_epsilon(delta=run.options.target_delta))
 
 
-def _card(run: _Run, train: ImageDataset, *, steps: int, planned: int) -> PrivacyCard:
-    """Build the card from what the accountant recorded, not from what was asked for."""
-    import opacus
-    import torch
-
-    accounted = sum(int(entry[2]) for entry in run.engine.accountant.history)
-    if accounted != steps:
+def _card(
+    run: _Run, train: ImageDataset, *, steps: int, planned: int, stop_reason: str, seconds: float
+) -> PrivacyCard:
+    """Build the card from what the accountant recorded and bind it to the weights."""
+    history = [(float(s), float(q), int(k)) for s, q, k in run.engine.accountant.history]
+    total = history_steps(_prior_history(run)) + steps
+    if history_steps(history) != total:
         raise TrainingError(
-            f"internal accounting mismatch: {steps} steps taken, {accounted} accounted"
+            f"internal accounting mismatch: {total} steps taken, {history_steps(history)} accounted"
         )
-    return PrivacyCard(
-        model_id=compute_model_id(run.spec.model_kind, run.ema.state_dict()),
-        model_kind=run.spec.model_kind,
-        epsilon=_epsilon(run),
-        delta=run.options.target_delta,
-        target_epsilon=run.options.target_epsilon,
-        accountant=run.options.accountant,  # type: ignore[arg-type]
-        noise_multiplier=float(run.optimizer.noise_multiplier),
-        sample_rate=float(run.loader.sample_rate),
-        steps=steps,
-        planned_steps=planned,
-        epochs=run.options.epochs,
-        batch_size=int(run.optimizer.expected_batch_size),
-        max_grad_norm=run.options.max_grad_norm,
-        dataset_name=train.name,
-        dataset_sha256=train.sha256(),
-        dataset_size=len(train),
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        opacus_version=opacus.__version__,
-        torch_version=torch.__version__,
-    )
+    earlier = run.prior.card if run.prior is not None else None
+    reproducible = run.randomness.reproducible or (earlier is not None and not earlier.claims_dp)
+    source = run.randomness.description
+    if earlier is not None and earlier.noise_source != source:
+        source = f"{source}; earlier steps: {earlier.noise_source}"
+    fields = {
+        "model_kind": run.spec.model_kind,
+        "guarantee": REPRODUCIBLE_GUARANTEE if reproducible else RECORD_LEVEL,
+        "label_marginal": LABEL_MARGINAL,
+        "epsilon": _epsilon(run),
+        "delta": run.options.target_delta,
+        "target_epsilon": run.options.target_epsilon,
+        "accountant": run.options.accountant,
+        "noise_multiplier": float(run.optimizer.noise_multiplier),
+        "sample_rate": float(run.loader.sample_rate),
+        "steps": total,
+        "planned_steps": planned,
+        "epochs": run.options.epochs,
+        "batch_size": int(run.optimizer.expected_batch_size),
+        "max_grad_norm": run.options.max_grad_norm,
+        "accounting_history": history,
+        "stop_reason": stop_reason,
+        "resumed_from": earlier.model_id if earlier is not None else None,
+        "noise_source": source,
+        "dataset_name": train.name,
+        "dataset_sha256": train.sha256(),
+        "dataset_size": len(train),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(seconds + (earlier.wall_seconds if earlier else 0.0), 3),
+        "library_versions": library_versions(),
+    }
+    return bind_card(fields, run.ema.state_dict())
+
+
+def _training_state(run: _Run) -> dict[str, Any]:
+    """What `resume` needs besides the card: the network, its average, the optimizer."""
+    return {
+        "network": run.module._module.state_dict(),
+        "ema": run.ema.state_dict(),
+        "optimizer": run.optimizer.original_optimizer.state_dict(),
+    }

@@ -15,7 +15,8 @@ per discriminator step puts real and fake rows through one per-example gradient
 drawn from a uniform public prior: no private label counts are used.
 
 Outputs are written once, at the end, into a temporary sibling directory that is
-renamed onto `out_dir`: an interrupted run leaves nothing behind.
+renamed onto `out_dir`: an aborted run (second Ctrl-C, NaN loss, an error) leaves
+nothing behind; a run stopped by one Ctrl-C is saved complete and resumable.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from aigc_guard.train.accounting import (
 from aigc_guard.train.card import ACCOUNTANTS, CARD_FILE, RECORD_LEVEL, PrivacyCard, bind_card
 from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
+from aigc_guard.train.stopping import STOP_INTERRUPTED, GracefulInterrupt, require_finite
 
 if TYPE_CHECKING:
     import torch
@@ -183,7 +185,9 @@ def train_dp_gan(
     delta and (unless given) target epsilon and epochs; the card covers all steps.
     Training stops when one more step would pass target_epsilon, and says so on the
     card (`stop_reason`). Raises TrainingError on bad input or an unreachable target,
-    checked before any step; after Ctrl-C re-raises KeyboardInterrupt with nothing written.
+    checked before any step, and at the step whose loss is NaN (nothing written). The
+    first Ctrl-C finishes the step and saves a resumable run (`stop_reason` says so); a
+    second one, or one before the first step, re-raises KeyboardInterrupt, nothing written.
     """
     import torch
 
@@ -217,7 +221,14 @@ def train_dp_gan(
         gan = _build(train, plan, config, prior)
         planned = len(gan.loader) * plan.epochs
         limit, reason = _step_limit(gan, planned=planned)
-        steps = _train_loop(gan, limit=limit, progress=progress, on_step=on_step)
+        with GracefulInterrupt() as interrupt:
+            steps = _train_loop(
+                gan, limit=limit, progress=progress, on_step=on_step, interrupt=interrupt
+            )
+        if interrupt.requested:
+            if steps == 0:
+                raise KeyboardInterrupt
+            reason = STOP_INTERRUPTED
     card = _make_card(
         gan, train, steps=steps, planned=planned, stop_reason=reason,
         seconds=time.perf_counter() - started,
@@ -445,17 +456,28 @@ def _restore(prior: Resumed, **parts: Any) -> None:
 
 
 def _train_loop(
-    gan: _Gan, *, limit: int, progress: bool, on_step: Callable[[TrainStep], None] | None
+    gan: _Gan,
+    *,
+    limit: int,
+    progress: bool,
+    on_step: Callable[[TrainStep], None] | None,
+    interrupt: GracefulInterrupt,
 ) -> int:
-    """Alternate one private D step and one G step until `limit` steps; return steps taken."""
+    """Alternate one private D step and one G step until `limit` steps or Ctrl-C; return
+    the steps taken. A NaN or infinite loss stops the run at its step."""
     read_every = max(1, limit // 10)  # a PRV read costs 0.1-0.6 s
     epsilon: float | None = None
     step = 0
     with _Progress(enabled=progress, total=limit) as bar:
         while step < limit:
             for real, labels in gan.loader:
-                d_loss = _discriminator_step(gan, real, labels)
-                g_loss = _generator_step(gan, gan.d_optimizer.expected_batch_size)
+                if interrupt.requested:
+                    return step
+                try:
+                    d_loss = _discriminator_step(gan, real, labels)
+                    g_loss = _generator_step(gan, gan.d_optimizer.expected_batch_size)
+                except TrainingError as exc:
+                    raise TrainingError(f"step {step + 1} of {limit}: {exc}") from exc
                 step += 1
                 fresh = None
                 if step % read_every == 0 or step == limit:
@@ -463,7 +485,7 @@ def _train_loop(
                 bar.update(step, epsilon, d_loss, g_loss)
                 if on_step is not None:
                     on_step(TrainStep(step, limit, fresh, d_loss, g_loss))
-                if step >= limit:
+                if step >= limit or interrupt.requested:
                     break
     return step
 
@@ -520,6 +542,7 @@ def _discriminator_step(gan: _Gan, real: torch.Tensor, labels: torch.Tensor) -> 
         return float("nan")
     fake, fake_labels = _take_fakes(gan, n)
     loss = discriminator_loss(gan.discriminator, real, labels, fake, fake_labels)
+    require_finite(loss, what="discriminator loss")
     loss.backward()
     optimizer.step()
     return float(loss.item())
@@ -562,6 +585,7 @@ def _generator_step(gan: _Gan, n: int) -> float:
             n,
             diversity_weight=gan.plan.diversity_weight,
         )
+        require_finite(loss, what="generator loss")
         loss.backward()
         gan.g_optimizer.step()
         gan.pending_fakes = (fake.detach(), labels)

@@ -1,4 +1,4 @@
-"""Write a run folder all at once: weights, model.json, privacy_card.json.
+"""Write a run folder all at once: weights, model.json, privacy_card.json, training state.
 
 Everything goes into a temporary sibling that is renamed onto the target in one
 step, so an interrupted or failed run never leaves a folder that looks complete.
@@ -22,10 +22,20 @@ CONFIG_FILE = "model.json"
 
 
 def write_run_dir(
-    out_dir: Path, *, weights: Mapping[str, Any], config: dict[str, Any], card: PrivacyCard
+    out_dir: Path,
+    *,
+    weights: Mapping[str, Any],
+    config: dict[str, Any],
+    card: PrivacyCard,
+    state: Mapping[str, Any],
 ) -> None:
-    """Write the three files into a temp sibling, then rename it onto out_dir."""
+    """Write the files into a temp sibling, then rename it onto out_dir.
+
+    `state` is what resuming needs (networks and optimizers), saved as training_state.pt.
+    """
     import torch
+
+    from aigc_guard.train.budget import STATE_FILE
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(
@@ -33,6 +43,7 @@ def write_run_dir(
     )
     try:
         torch.save(dict(weights), staging / WEIGHTS_FILE)
+        torch.save(dict(state), staging / STATE_FILE)
         write_json_atomic(staging / CONFIG_FILE, config)
         card.save(staging / CARD_FILE)
     except BaseException:
