@@ -63,7 +63,7 @@ def test_card_states_the_unit_the_truncation_and_the_spent_budget(
     result = runs[0]
     assert result.model_dir is not None
     assert sorted(p.name for p in result.model_dir.iterdir()) == [
-        "generator.pt", "model.json", CARD_FILE,
+        "generator.pt", "model.json", CARD_FILE, "training_state.pt",
     ]  # fmt: skip
     card = PrivacyCard.load(result.model_dir / CARD_FILE)
     assert card == result.card

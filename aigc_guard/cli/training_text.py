@@ -43,7 +43,8 @@ def train_text(
     card = result.card
     console(stderr=False).print(
         f"trained {card.model_id}: epsilon={card.epsilon:.3f} delta={card.delta:g} "
-        f"steps={card.steps} ({card.stop_reason}) -> {out} (audit row {entry.id})",
+        f"steps={card.steps}/{card.planned_steps} ({card.stop_reason}) -> {out} "
+        f"(audit row {entry.id})\n{card.data_transform}",
         highlight=False,
     )
 

@@ -83,7 +83,7 @@ def train_dp_lm(
     data: TextDataset,
     *,
     out_dir: Path,
-    target_epsilon: float = 8.0,
+    target_epsilon: float = 10.0,
     target_delta: float = 1e-5,
     epochs: int = DEFAULT_EPOCHS,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -127,7 +127,11 @@ def train_dp_lm(
     if distributed.is_main():
         from aigc_guard.train.rundir import write_run_dir
 
-        write_run_dir(out_dir, weights=module.state_dict(), config=config.to_json(), card=card)
+        state = {"model": module.state_dict(),
+                 "optimizer": run.optimizer.original_optimizer.state_dict()}  # fmt: skip
+        write_run_dir(
+            out_dir, weights=module.state_dict(), config=config.to_json(), card=card, state=state
+        )
         written = out_dir
     distributed.barrier()
     return LmTrainResult(
