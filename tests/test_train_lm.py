@@ -138,6 +138,16 @@ def test_an_edited_or_swapped_card_refuses_to_load(
         PrivateTextGenerator.load(edited)
 
 
+def test_one_call_loads_the_text_model_and_the_image_loader_refuses_it(
+    runs: list[LmTrainResult],
+) -> None:
+    from aigc_guard.train import PrivateImageGenerator, load_model
+
+    assert isinstance(load_model(runs[0].model_dir), PrivateTextGenerator)  # type: ignore[arg-type]
+    with pytest.raises(TrainingError, match="holds a text model"):
+        PrivateImageGenerator.load(runs[0].model_dir)  # type: ignore[arg-type]
+
+
 def test_nan_loss_stops_at_its_step_and_leaves_no_run_folder(
     notes: TextDataset, tmp_path: Path
 ) -> None:
