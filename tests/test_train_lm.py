@@ -148,6 +148,24 @@ def test_one_call_loads_the_text_model_and_the_image_loader_refuses_it(
         PrivateImageGenerator.load(runs[0].model_dir)  # type: ignore[arg-type]
 
 
+def test_a_resumed_run_covers_every_step_and_refuses_other_data(
+    runs: list[LmTrainResult], notes: TextDataset, tmp_path: Path
+) -> None:
+    first = _train(notes, tmp_path / "first", seed=7, max_steps=3)
+    assert first.card.steps == 3 and first.card.stop_reason == "max_steps reached"
+    second = train_dp_lm(notes, out_dir=tmp_path / "second", resume=tmp_path / "first",
+                         progress=False)  # fmt: skip
+    card = second.card
+    assert card.steps == card.planned_steps == 10 and card.resumed_from == first.card.model_id
+    assert sum(k for _, _, k in card.accounting_history) == 10  # 3 + 7 (Opacus merges)
+    assert card.epsilon == pytest.approx(runs[0].card.epsilon, rel=1e-6)  # one 10-step run
+    other = tmp_path / "other.txt"
+    other.write_text("a different note\nand another one\n" * 30, encoding="utf-8")
+    with pytest.raises(TrainingError, match="not on this data set"):
+        train_dp_lm(load_text_records(other), out_dir=tmp_path / "third",
+                    resume=tmp_path / "first", progress=False)  # fmt: skip
+
+
 def test_nan_loss_stops_at_its_step_and_leaves_no_run_folder(
     notes: TextDataset, tmp_path: Path
 ) -> None:

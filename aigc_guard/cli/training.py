@@ -106,13 +106,11 @@ def train(
     if spec.modality == "text":
         from aigc_guard.cli.training_text import refuse_image_options, train_text
 
-        refuse_image_options(
-            labels=labels, resume=resume, reproducible_noise=reproducible_noise or None
-        )
+        refuse_image_options(labels=labels, reproducible_noise=reproducible_noise or None)
         options = {
             "target_epsilon": epsilon, "target_delta": delta, "epochs": epochs,
             "batch_size": batch_size, "max_grad_norm": clip, "accountant": accountant,
-            "max_steps": max_steps, "seed": seed, "secure_noise": secure_noise,
+            "max_steps": max_steps, "seed": seed, "secure_noise": secure_noise, "resume": resume,
         }  # fmt: skip
         train_text(spec, out=out, data=data, text_field=text_field, options=options,
                    max_record_bytes=max_record_bytes, db=db, keys=keys)  # fmt: skip

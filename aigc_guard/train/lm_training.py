@@ -25,8 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
 from aigc_guard.train import distributed
-from aigc_guard.train.accounting import calibrate_noise, history_steps, steps_within_budget
+from aigc_guard.train.accounting import (
+    calibrate_noise,
+    history_steps,
+    steps_within_budget,
+)
 from aigc_guard.train.card import ACCOUNTANTS, RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.lm_resume import ResumedLm, load_lm_resume
 from aigc_guard.train.step_cap import apply_step_cap
 from aigc_guard.train.text_data import TextDataset
 
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
     from aigc_guard.train.models.lm import LmConfig
 
 DEFAULT_EPOCHS = 10
+DEFAULT_EPSILON = 10.0
 DEFAULT_BATCH_SIZE = 64
 DEFAULT_LR = 3e-3
 READ_EVERY_S = 10.0  # an accountant read costs 0.1-0.6 s: at most one per 10 s, and the last
@@ -83,9 +89,9 @@ def train_dp_lm(
     data: TextDataset,
     *,
     out_dir: Path,
-    target_epsilon: float = 10.0,
+    target_epsilon: float | None = None,
     target_delta: float = 1e-5,
-    epochs: int = DEFAULT_EPOCHS,
+    epochs: int | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_grad_norm: float = 1.0,
     accountant: str = "prv",
@@ -96,16 +102,29 @@ def train_dp_lm(
     progress: bool = True,
     on_step: Callable[[LmStep], None] | None = None,
     secure_noise: bool = True,
+    resume: Path | None = None,
 ) -> LmTrainResult:
-    """Train the byte-level LM with DP-SGD; write generator.pt, model.json, privacy_card.json.
+    """Train the byte-level LM with DP-SGD; write generator.pt, model.json, privacy_card.json
+    and training_state.pt.
 
     Every argument is checked before any work (TrainingError lists each problem);
     a NaN loss stops the run at that step; Ctrl-C re-raises with nothing written.
+    `resume=RUN` continues RUN on the same data with its noise, batch size, clipping,
+    accountant, delta and architecture (target epsilon and epochs: RUN's unless given);
+    the new card's epsilon covers every step of both runs.
     """
     from aigc_guard.train.models.lm import LmConfig
 
+    prior = None if resume is None else load_lm_resume(Path(resume), data, config)
+    if prior is not None:
+        card, config = prior.card, prior.config
+        target_epsilon = card.target_epsilon if target_epsilon is None else target_epsilon
+        epochs = card.epochs if epochs is None else epochs
+        target_delta, batch_size = card.delta, card.batch_size
+        max_grad_norm, accountant = card.max_grad_norm, card.accountant
     plan = LmPlan(
-        target_epsilon=target_epsilon, target_delta=target_delta, epochs=epochs,
+        target_epsilon=DEFAULT_EPSILON if target_epsilon is None else target_epsilon,
+        target_delta=target_delta, epochs=DEFAULT_EPOCHS if epochs is None else epochs,
         batch_size=batch_size, max_grad_norm=max_grad_norm, accountant=accountant, lr=lr,
         seed=seed, max_steps=apply_step_cap(max_steps), secure_noise=secure_noise,
     )  # fmt: skip
@@ -115,7 +134,7 @@ def train_dp_lm(
     started = time.perf_counter()
     with warnings.catch_warnings():
         _silence_known_warnings()
-        run = _build(data, plan, config)
+        run = _build(data, plan, config, prior)
         limit, reason = _step_limit(run)
         steps = _loop(run, limit=limit, progress=progress, on_step=on_step)
     module = distributed.unwrap(run.module)
@@ -205,6 +224,7 @@ class _Run:
     engine: Any  # opacus PrivacyEngine
     randomness: Any  # secure_noise.PrivateRandomness
     planned: int
+    prior: ResumedLm | None = None
 
 
 def build_model(config: LmConfig, seed: int) -> nn.Module:
@@ -228,7 +248,7 @@ def rows_dataset(data: TextDataset, config: LmConfig) -> Any:
     return torch.utils.data.TensorDataset(inputs, targets)
 
 
-def _build(data: TextDataset, plan: LmPlan, config: LmConfig) -> _Run:
+def _build(data: TextDataset, plan: LmPlan, config: LmConfig, prior: ResumedLm | None) -> _Run:
     """The model, calibrated noise and Opacus wrapping, with private randomness for noise
     and sampling (per rank under torch.distributed)."""
     import torch
@@ -240,23 +260,35 @@ def _build(data: TextDataset, plan: LmPlan, config: LmConfig) -> _Run:
     dataset = rows_dataset(data, config)
     steps_per_epoch = math.ceil(len(dataset) / plan.batch_size)
     planned = steps_per_epoch * plan.epochs
-    noise = calibrate_noise(
-        target_epsilon=plan.target_epsilon, delta=plan.target_delta,
-        sample_rate=1 / steps_per_epoch, steps=planned, accountant=plan.accountant,
-    )  # fmt: skip
+    if prior is None:
+        noise = calibrate_noise(
+            target_epsilon=plan.target_epsilon, delta=plan.target_delta,
+            sample_rate=1 / steps_per_epoch, steps=planned, accountant=plan.accountant,
+        )  # fmt: skip
+    else:
+        noise = prior.card.noise_multiplier
     model = build_model(config, plan.seed)
     validate_private_module(model)
+    optimizer = torch.optim.Adam(model.parameters(), lr=plan.lr)
+    if prior is not None:
+        try:
+            model.load_state_dict(prior.state["model"])
+            optimizer.load_state_dict(prior.state["optimizer"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+            raise TrainingError(
+                f"cannot resume {prior.model_dir}: state does not fit ({exc})"
+            ) from exc
     model = distributed.wrap(model)
     randomness = private_randomness(secure_noise=plan.secure_noise)
     parts = make_private(
-        module=model, optimizer=torch.optim.Adam(model.parameters(), lr=plan.lr),
-        dataset=dataset, batch_size=plan.batch_size, noise_multiplier=noise,
-        max_grad_norm=plan.max_grad_norm, accountant=plan.accountant, randomness=randomness,
+        module=model, optimizer=optimizer, dataset=dataset, batch_size=plan.batch_size,
+        noise_multiplier=noise, max_grad_norm=plan.max_grad_norm, accountant=plan.accountant,
+        randomness=randomness, history=[] if prior is None else prior.history,
     )  # fmt: skip
     loader = distributed.shard_loader(parts, dataset, steps_per_epoch, randomness)
     return _Run(
         plan=plan, module=parts.module, optimizer=parts.optimizer, loader=loader,
-        engine=parts.engine, randomness=randomness, planned=planned,
+        engine=parts.engine, randomness=randomness, planned=planned, prior=prior,
     )  # fmt: skip
 
 
@@ -265,17 +297,25 @@ def _step_limit(run: _Run) -> tuple[int, str]:
     from aigc_guard.train.engine import STOP_BUDGET, STOP_MAX_STEPS, STOP_SCHEDULE
 
     plan = run.plan
-    wanted, reason = run.planned, STOP_SCHEDULE
+    prior = [] if run.prior is None else run.prior.history
+    done = history_steps(prior)
+    wanted, reason = run.planned - done, STOP_SCHEDULE
+    if wanted <= 0:
+        raise TrainingError(
+            f"nothing to train: the schedule of {run.planned} steps ({plan.epochs} epochs) is "
+            f"already done ({done} steps); pass more epochs to continue"
+        )
     if plan.max_steps is not None and plan.max_steps < wanted:
         wanted, reason = plan.max_steps, STOP_MAX_STEPS
     allowed = steps_within_budget(
-        [], noise_multiplier=float(run.optimizer.noise_multiplier),
+        prior, noise_multiplier=float(run.optimizer.noise_multiplier),
         sample_rate=float(run.loader.sample_rate), wanted=wanted,
         target_epsilon=plan.target_epsilon, delta=plan.target_delta, accountant=plan.accountant,
     )  # fmt: skip
     if allowed == 0:
         raise TrainingError(
-            f"target_epsilon={plan.target_epsilon:g} does not allow a single step at this noise"
+            f"the budget is spent: {done} earlier steps leave no room under "
+            f"target_epsilon={plan.target_epsilon:g} for one more step"
         )
     return (allowed, STOP_BUDGET) if allowed < wanted else (wanted, reason)
 
@@ -400,9 +440,11 @@ def _make_card(
     from aigc_guard.train.models.lm import MODEL_KIND
 
     history = [(float(s), float(q), int(k)) for s, q, k in run.engine.accountant.history]
-    if history_steps(history) != steps:
+    earlier = None if run.prior is None else run.prior.card
+    total = steps + (0 if earlier is None else earlier.steps)
+    if history_steps(history) != total:
         raise TrainingError(
-            f"internal accounting mismatch: {steps} steps taken, {history_steps(history)} accounted"
+            f"internal accounting mismatch: {total} steps taken, {history_steps(history)} accounted"
         )
     fields = {
         "model_kind": MODEL_KIND,
@@ -415,25 +457,35 @@ def _make_card(
         "accountant": run.plan.accountant,
         "noise_multiplier": float(run.optimizer.noise_multiplier),
         "sample_rate": float(run.loader.sample_rate),
-        "steps": steps,
+        "steps": total,
         "planned_steps": run.planned,
         "epochs": run.plan.epochs,
         "batch_size": run.plan.batch_size,
         "max_grad_norm": run.plan.max_grad_norm,
         "accounting_history": history,
         "stop_reason": stop_reason,
-        "noise_source": run.randomness.description,
+        "resumed_from": None if earlier is None else earlier.model_id,
+        "noise_source": _noise_source(run.randomness.description, earlier),
         "dataset_name": data.name,
         "dataset_sha256": data.sha256,
         "dataset_size": len(data),
-        "data_transform": data_transform(data, config),
+        "data_transform": _transform_with_ranks(data_transform(data, config)),
         "created_at": _now(),
-        "wall_seconds": round(seconds, 3),
+        "wall_seconds": round(seconds + (0.0 if earlier is None else earlier.wall_seconds), 3),
         "library_versions": library_versions(),
     }
-    if distributed.world_size() > 1:
-        fields["data_transform"] += f"; trained on {distributed.world_size()} processes (DPDDP)"
     return bind_card(fields, module.state_dict())
+
+
+def _transform_with_ranks(text: str) -> str:
+    ranks = distributed.world_size()
+    return text if ranks == 1 else f"{text}; trained on {ranks} processes (DPDDP)"
+
+
+def _noise_source(source: str, earlier: PrivacyCard | None) -> str:
+    if earlier is None or earlier.noise_source == source:
+        return source
+    return f"{source}; earlier steps: {earlier.noise_source}"
 
 
 def _now() -> str:
