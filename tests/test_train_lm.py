@@ -166,6 +166,18 @@ def test_a_resumed_run_covers_every_step_and_refuses_other_data(
                     resume=tmp_path / "first", progress=False)  # fmt: skip
 
 
+def test_empty_poisson_batches_still_take_an_accounted_step(
+    notes: TextDataset, tmp_path: Path
+) -> None:
+    seen: list[LmStep] = []
+    result = _train(notes, tmp_path / "run", batch_size=1, epochs=1, max_steps=60,
+                    on_step=seen.append)  # fmt: skip
+    empty = [s for s in seen if s.loss != s.loss]  # NaN marks a step with no record drawn
+    assert len(empty) > 0  # q = 1/120: about 37% of the steps draw no record
+    assert result.card.steps == len(seen) == 60
+    assert sum(k for _, _, k in result.card.accounting_history) == 60
+
+
 def test_nan_loss_stops_at_its_step_and_leaves_no_run_folder(
     notes: TextDataset, tmp_path: Path
 ) -> None:
