@@ -25,9 +25,12 @@ def arm_generation_watermark(
     """Give `adapter` the policy's generation-time watermark; return the audit record."""
     watermark = settings.watermark
     method = watermark.text_generation
+    takes_processor = bool(getattr(adapter, "takes_logits_processor", False))
+    if takes_processor:
+        adapter.generation_watermark = None  # an adapter reused under another policy
     if not watermark.enabled or method == "none":
         return {}
-    if not getattr(adapter, "takes_logits_processor", False):
+    if not takes_processor:
         if settings.required:
             raise MarkError(
                 f"the policy requires marks and asks for a {method} watermark while text is "
