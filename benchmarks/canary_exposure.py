@@ -1,12 +1,15 @@
 """Secret Sharer canaries (Carlini et al. 2019) against the lm kind, with and without DP.
 
 Random canary records ("Patient access code is 4821, keep it private.") are put
-into a corpus of Faker clinical-style notes, 1, 4 and 16 times each; one more
-canary is never inserted (the control). The same model is trained at each
+into a corpus of Faker clinical-style notes: 5 canaries 1 time each, 5 canaries 4
+times, 5 canaries 16 times; 20 more codes are never inserted (the controls: what
+chance and the corpus's own digit habits give). The same model is trained at each
 setting (DP-SGD at epsilon 1 and 8, and without DP), and for every canary the
-benchmark prints the rank of the true code among all 10,000 four-digit codes by
-the model's log-perplexity of the whole record, and its exposure
-log2(10,000) - log2(rank) (13.3 bits: ranked first; about 1 bit: chance).
+benchmark ranks its code among all 10,000 four-digit codes by the model's
+log-perplexity of the whole record, and prints the exposure
+log2(10,000) - log2(rank) (13.3 bits: ranked first; about 1 bit: chance), as the
+median and the largest over the canaries of each group. The codes are drawn
+fresh (OS entropy) on every run.
 It also prints validation perplexity (per byte, held-out notes), and the share of
 generated records that the memorization check's verbatim-span test flags against
 the training records (when the text index has verbatim spans; else "not measured").
@@ -35,6 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 CANARY = "Patient access code is {code:04d}, keep it private."
 CODES = 10_000
 REPEATS = (1, 4, 16)
+PER_GROUP = 5  # canaries inserted k times, for each k in REPEATS
+CONTROLS = 20  # codes never inserted
 COMPLAINTS = ("chest pain", "a persistent cough", "lower back pain", "headaches",
               "a rash", "dizziness", "knee swelling", "fatigue", "a sore throat",
               "abdominal pain")  # fmt: skip
@@ -73,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     console = Console()
     train_notes, held_out = clinical_notes(args.records, seed=1), clinical_notes(200, seed=2)
-    codes = secrets.SystemRandom().sample(range(CODES), len(REPEATS) + 1)  # fresh each run
-    canaries = {k: CANARY.format(code=c) for k, c in zip(REPEATS, codes, strict=False)}
-    control = CANARY.format(code=codes[-1])
-    corpus = train_notes + [text for k, text in canaries.items() for _ in range(k)]
+    codes = secrets.SystemRandom().sample(range(CODES), PER_GROUP * len(REPEATS) + CONTROLS)
+    groups = {k: [CANARY.format(code=c) for c in codes[i * PER_GROUP : (i + 1) * PER_GROUP]]
+              for i, k in enumerate(REPEATS)}  # fmt: skip
+    groups[0] = [CANARY.format(code=c) for c in codes[PER_GROUP * len(REPEATS) :]]
+    corpus = train_notes + [text for k in REPEATS for text in groups[k] for _ in range(k)]
     random.Random(3).shuffle(corpus)
     settings = [Setting("DP ε=1", 1.0), Setting("DP ε=8", 8.0), Setting("no DP", None)]
     rows = []
@@ -87,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             model, epsilon = _train(data, setting, args, Path(tmp))
             seconds = time.perf_counter() - started
             scores = _candidate_scores(model, args)
-            ranks = {k: _rank(scores, text) for k, text in canaries.items()}
-            ranks[0] = _rank(scores, control)
+            ranks = {k: [_rank(scores, text) for text in texts] for k, texts in groups.items()}
             samples = _samples(model, args)
             rows.append((setting, epsilon, ranks, _perplexity(model, args, held_out),
                          _span_share(samples, corpus), seconds))  # fmt: skip
@@ -203,25 +208,32 @@ def _span_share(samples: list[str], corpus: list[str]) -> float | None:
     return flagged / len(samples)
 
 
+def _exposure(rank: int) -> float:
+    return math.log2(CODES) - math.log2(rank)
+
+
 def _print(console: object, rows: list[tuple], args: argparse.Namespace) -> None:
-    """A Markdown table (what the README quotes)."""
-    header = ["model", "ε (card)", *(f"inserted {k}x: rank / exposure" for k in REPEATS),
-              "never inserted", "val. perplexity", "samples with a verbatim span",
-              "train time"]  # fmt: skip
+    """A Markdown table (what the README quotes): exposure median / largest per group."""
+    header = ["model", "ε (card)", *(f"inserted {k}x ({PER_GROUP} canaries)" for k in REPEATS),
+              f"never inserted ({CONTROLS} codes)", "val. perplexity",
+              "samples with a verbatim span", "train time"]  # fmt: skip
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for setting, epsilon, ranks, perplexity, share, seconds in rows:
-        cells = [f"{ranks[k]} / {math.log2(CODES) - math.log2(ranks[k]):.1f}"
-                 for k in (*REPEATS, 0)]  # fmt: skip
+        cells = []
+        for k in (*REPEATS, 0):
+            exposures = sorted(_exposure(rank) for rank in ranks[k])
+            median = exposures[len(exposures) // 2]
+            cells.append(f"{median:.1f} / {exposures[-1]:.1f} (best rank {min(ranks[k])})")
         row = [setting.name, "-" if epsilon is None else f"{epsilon:.2f}", *cells,
                f"{perplexity:.2f}", "not measured" if share is None else f"{share:.0%}",
                f"{seconds:.0f} s"]  # fmt: skip
         lines.append("| " + " | ".join(row) + " |")
     print("\n".join(lines))
     print(
-        f"\n{args.records} notes + canaries, {args.epochs} epochs, batch {args.batch_size}, "
+        f"\nexposure in bits, median / largest over the group (13.3 = ranked first of 10,000); "
+        f"{args.records} notes + canaries, {args.epochs} epochs, batch {args.batch_size}, "
         f"lr {args.lr:g}, LmConfig(context=96, width={args.width}, layers={args.layers}), "
-        f"delta=1e-5, {args.samples} samples at temperature 1.0; exposure = log2(10000) - "
-        "log2(rank), 13.3 = ranked first"
+        f"delta=1e-5, {args.samples} samples at temperature 1.0"
     )
 
 
