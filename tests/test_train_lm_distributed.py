@@ -1,9 +1,9 @@
 """Training across processes: 2 CPU ranks under torchrun (gloo) with Opacus' DPDDP.
 
-The card of the 2-rank run must state the same epsilon (and noise, sample rate and
-steps) as a single-process run at the same settings, both ranks must end with the
-same weights (clipped gradients averaged, noise added once, on rank 0), and only
-rank 0 writes the run folder.
+For the text kind (lm) and an image kind (vae), the card of the 2-rank run must state
+the same epsilon (and noise, sample rate and steps) as a single-process run at the
+same settings; both ranks must end with the same weights (clipped gradients
+averaged, noise added once, on rank 0), and only rank 0 writes the run folder.
 """
 
 from __future__ import annotations
@@ -59,3 +59,13 @@ def test_two_gloo_ranks_give_the_single_process_card(tmp_path: Path) -> None:
         assert getattr(loaded, name) == getattr(single, name), name
     assert loaded.epsilon == pytest.approx(single.epsilon, rel=0, abs=0)
     assert "trained on 2 processes (DPDDP)" in (loaded.data_transform or "")
+
+    from lm_ddp_worker import train_vae  # the same VAE settings, in this one process
+
+    vae_single = train_vae(tmp_path / "vae-single").card  # type: ignore[attr-defined]
+    vae_ddp = ranks[0]["vae_card"]
+    assert (tmp_path / "ddp-vae" / "privacy_card.json").is_file()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert vae_ddp["model_kind"] == "dp-vae"
+    for name in ("epsilon", "noise_multiplier", "sample_rate", "steps", "batch_size"):
+        assert vae_ddp[name] == getattr(vae_single, name), name

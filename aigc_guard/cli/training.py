@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from aigc_guard.cli.common import DbOption, KeysOption, console, handles_errors, open_audit_log
+from aigc_guard.errors import InputError
 
 
 @handles_errors
@@ -115,6 +116,10 @@ def train(
         train_text(spec, out=out, data=data, text_field=text_field, options=options,
                    max_record_bytes=max_record_bytes, db=db, keys=keys)  # fmt: skip
         return
+    from aigc_guard.train import distributed
+
+    if distributed.init_from_env() and spec.name == "gan":  # under torchrun
+        raise InputError("gan cannot train across processes yet (vae, diffusion and lm can)")
     train_data = load_training_data(data, labels_csv=labels)
     config = None
     if resume is None:  # a resumed run keeps its saved architecture
@@ -125,6 +130,8 @@ def train(
         max_steps=max_steps, seed=seed, resume=resume, secure_noise=secure_noise,
         reproducible_noise=reproducible_noise,
     )  # fmt: skip
+    if not distributed.is_main():  # rank 0 registers the card and reports
+        return
     with open_audit_log(db, keys) as log:
         entry = register_model(log, result.card)
     report(result.card, out=out, audit_id=entry.id)
