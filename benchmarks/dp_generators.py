@@ -421,7 +421,9 @@ def _quality(split: Any, images: np.ndarray, labels: np.ndarray, *, seed: int) -
     return {
         "downstream_accuracy": round(_accuracy(downstream, split.holdout), 4),
         "frechet": round(
-            _frechet(_features(features, images[picked]), _features(features, split.holdout.images)),
+            _frechet(
+                _features(features, images[picked]), _features(features, split.holdout.images)
+            ),
             2,
         ),
         "memorized_share": round(_memorization_rate(images[picked]), 4),
@@ -502,6 +504,11 @@ def secret_generator() -> Any:
 # ---------------------------------------------------------------- table
 
 
+def _fmt(row: dict[str, Any], key: str, pattern: str) -> str:
+    value = row.get(key)
+    return "—" if value is None else pattern.format(value)
+
+
 def _print_table(path: Path) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -513,20 +520,18 @@ def _print_table(path: Path) -> None:
         table.add_column(column, justify="right")
     for row in rows:
         target = row.get("epsilon_target")
-        eps = "no DP" if target is None or math.isinf(target) else (
-            f"{target:g} / {row.get('epsilon')}"
+        eps = (
+            "no DP"
+            if target is None or math.isinf(target)
+            else (f"{target:g} / {row.get('epsilon')}")
         )
         if row["kind"] == "real":
             eps = "— (real data)"
 
-        def fmt(key: str, pattern: str) -> str:
-            value = row.get(key)
-            return "—" if value is None else pattern.format(value)
-
         table.add_row(
-            row["kind"], eps, fmt("epochs", "{}"), fmt("downstream_accuracy", "{:.1%}"),
-            fmt("frechet", "{:.1f}"), fmt("memorized_share", "{:.1%}"),
-            fmt("train_seconds", "{:.0f} s"), fmt("dp_over_plain", "{:.2f}x"),
+            row["kind"], eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
+            _fmt(row, "frechet", "{:.1f}"), _fmt(row, "memorized_share", "{:.1%}"),
+            _fmt(row, "train_seconds", "{:.0f} s"), _fmt(row, "dp_over_plain", "{:.2f}x"),
         )  # fmt: skip
     Console(width=160).print(table)
 

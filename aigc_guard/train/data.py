@@ -109,10 +109,9 @@ def load_image_folder(
         raise InputError(f"data folder not found: {folder} (or name a bundled set: {DATASET_NAME})")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
-        raise InputError(
-            f"data folder {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)})"
-        )
-    pixels, sizes = [], {}
+        raise InputError(f"data folder {folder} holds no image files ({', '.join(IMAGE_SUFFIXES)})")
+    pixels: list[np.ndarray] = []
+    sizes: dict[tuple[int, int], str] = {}
     for path in files:
         try:
             with Image.open(path) as image:

@@ -210,7 +210,7 @@ def _check(
         raise TrainingError(
             f"config must be a {spec.config_class().__name__}, got {type(config).__name__}"
         )
-    problems = _check_data(train, num_classes=config.num_classes)
+    problems = _check_data(train, num_classes=int(getattr(config, "num_classes", 0)))
     size = 0 if problems else len(train.images)
 
     def check(name: str, ok: bool, expected: str) -> None:
@@ -221,7 +221,9 @@ def _check(
         check(name, _is_number(getattr(options, name), low=0.0), "a positive number")
     for name in ("epochs", "batch_size"):
         check(name, _is_int(getattr(options, name), low=1), "a positive integer")
-    check("max_steps", options.max_steps is None or _is_int(options.max_steps, low=1), "None or >= 1")
+    check(
+        "max_steps", options.max_steps is None or _is_int(options.max_steps, low=1), "None or >= 1"
+    )
     check("seed", _is_int(options.seed, low=0), "a non-negative integer")
     check("ema_decay", _is_number(options.ema_decay, low=0.0, high=1.0, closed=True), "in [0, 1)")
     check("accountant", options.accountant in ACCOUNTANTS, f"one of {', '.join(ACCOUNTANTS)}")

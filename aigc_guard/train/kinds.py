@@ -46,7 +46,7 @@ class ModelSpec:
         return getattr(importlib.import_module(self.module), name)
 
     def config_class(self) -> type:
-        return self._get(self.config_name)  # type: ignore[no-any-return]
+        return self._get(self.config_name)
 
     def default_config(self) -> Any:
         return self.config_class()()
@@ -55,7 +55,7 @@ class ModelSpec:
         return self.config_class().from_json(data, source=source)  # type: ignore[attr-defined]
 
     def build(self, config: Any) -> nn.Module:
-        return self._get(self.network_name)(config)  # type: ignore[no-any-return]
+        return self._get(self.network_name)(config)
 
     def sample(
         self, network: nn.Module, config: Any, labels: torch.Tensor, generator: torch.Generator
@@ -88,34 +88,59 @@ KINDS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec(
-            name="gan", model_kind="dp-gan",
+            name="gan",
+            model_kind="dp-gan",
             summary="class-conditional GAN; only the discriminator is trained with DP-SGD",
-            module="aigc_guard.train.models.gan", config_name="GanConfig",
-            network_name="Generator", sampler_name="gan_sample",
-            epochs=50, batch_size=128, lr=5e-4, ema_decay=0.995,
+            module="aigc_guard.train.models.gan",
+            config_name="GanConfig",
+            network_name="Generator",
+            sampler_name="gan_sample",
+            epochs=50,
+            batch_size=128,
+            lr=5e-4,
+            ema_decay=0.995,
         ),
         ModelSpec(
-            name="vae", model_kind="dp-vae",
+            name="vae",
+            model_kind="dp-vae",
             summary="class-conditional VAE; the whole network is trained with DP-SGD",
-            module="aigc_guard.train.models.vae", config_name="VaeConfig",
-            network_name="ConditionalVae", sampler_name="vae_sample",
-            epochs=60, batch_size=256, lr=2e-3, ema_decay=0.99,
+            module="aigc_guard.train.models.vae",
+            config_name="VaeConfig",
+            network_name="ConditionalVae",
+            sampler_name="vae_sample",
+            epochs=60,
+            batch_size=256,
+            lr=2e-3,
+            ema_decay=0.99,
         ),
         ModelSpec(
-            name="diffusion", model_kind="dp-diffusion",
+            name="diffusion",
+            model_kind="dp-diffusion",
             summary="class-conditional diffusion U-Net, DP-SGD with noise multiplicity (DPDM)",
-            module="aigc_guard.train.models.diffusion", config_name="DiffusionConfig",
-            network_name="DiffusionUNet", sampler_name="diffusion_sample",
-            epochs=60, batch_size=256, lr=2e-3, ema_decay=0.995,
+            module="aigc_guard.train.models.diffusion",
+            config_name="DiffusionConfig",
+            network_name="DiffusionUNet",
+            sampler_name="diffusion_sample",
+            epochs=60,
+            batch_size=256,
+            lr=2e-3,
+            ema_decay=0.995,
         ),
         ModelSpec(
-            name="lm", model_kind="dp-lm",
+            name="lm",
+            model_kind="dp-lm",
             summary="byte-level causal transformer on text records (.txt lines, .jsonl field)",
-            module="aigc_guard.train.models.lm", config_name="LmConfig",
-            network_name="ByteLM", sampler_name="",  # text: aigc_guard.train.text_generator
-            epochs=10, batch_size=64, lr=3e-3, ema_decay=0.0, modality="text",
+            module="aigc_guard.train.models.lm",
+            config_name="LmConfig",
+            network_name="ByteLM",
+            sampler_name="",  # text: sampled by aigc_guard.train.text_generator
+            epochs=10,
+            batch_size=64,
+            lr=3e-3,
+            ema_decay=0.0,
+            modality="text",
         ),
-    )  # fmt: skip
+    )
 }
 
 

@@ -57,4 +57,5 @@ def average_draws(params: Iterable[torch.nn.Parameter], multiplicity: int) -> No
                 f"per-sample gradients have {rows} rows, not a multiple of the noise "
                 f"multiplicity {multiplicity}"
             )
-        p.grad_sample = sample.view(rows // multiplicity, multiplicity, *sample.shape[1:]).mean(1)
+        folded = sample.view(rows // multiplicity, multiplicity, *sample.shape[1:]).mean(1)
+        p.grad_sample = folded  # type: ignore[attr-defined]  # Opacus' per-sample field

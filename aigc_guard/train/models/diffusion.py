@@ -17,6 +17,7 @@ Every layer is Opacus-compatible: GroupNorm, no in-place activations.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -178,7 +179,7 @@ def diffusion_sample(
     x = torch.randn(n, config.channels, 28, 28, generator=generator)
     times = torch.linspace(_T_MAX, 0.0, config.sample_steps + 1)
     with torch.inference_mode():
-        for now, nxt in zip(times[:-1], times[1:], strict=True):
+        for now, nxt in itertools.pairwise(times):
             t = torch.full((n,), float(now))
             eps = module.predict(x, t, labels)  # type: ignore[operator]
             if guidance > 0:
