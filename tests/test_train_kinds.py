@@ -145,11 +145,11 @@ def test_each_kind_refuses_a_card_from_another_kind(kind: str, runs: dict[str, P
 def test_unknown_kind_in_model_json_is_named(runs: dict[str, Path], tmp_path: Path) -> None:
     import shutil
 
-    folder = tmp_path / "lm"
+    folder = tmp_path / "unknown"
     shutil.copytree(runs["vae"], folder)
     data = json.loads((folder / "model.json").read_text())
-    (folder / "model.json").write_text(json.dumps({**data, "kind": "dp-lm"}))
-    with pytest.raises(TrainingError, match="unknown model kind 'dp-lm'"):
+    (folder / "model.json").write_text(json.dumps({**data, "kind": "dp-unknown"}))
+    with pytest.raises(TrainingError, match="unknown model kind 'dp-unknown'"):
         PrivateImageGenerator.load(folder)
 
 
@@ -216,8 +216,9 @@ def test_config_from_disk_is_bounded_and_named() -> None:
 
 def test_spec_for_names_the_known_kinds() -> None:
     assert spec_for("dp-diffusion") is KINDS["diffusion"]
-    with pytest.raises(InputError, match="known: gan, vae, diffusion"):
-        spec_for("lm")
+    assert spec_for("dp-lm") is KINDS["lm"] and KINDS["lm"].modality == "text"
+    with pytest.raises(InputError, match="known: gan, vae, diffusion, lm"):
+        spec_for("transformer")
 
 
 @pytest.mark.slow
