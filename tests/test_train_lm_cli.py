@@ -51,6 +51,20 @@ def test_train_lm_then_sample_texts(tmp_path: Path, monkeypatch: pytest.MonkeyPa
                                 "--out", str(tmp_path / "x.npz")])  # fmt: skip
     assert label.exit_code == 2 and "not an option of a text model" in label.output
 
+    policy = tmp_path / "text.yaml"
+    policy.write_text(
+        "id: text\nversion: 1\nchecks:\n  memorization: {enabled: false}\n"
+        "  pii: {enabled: false}\nmarks:\n  watermark: {enabled: true, text_generation: "
+        "green-list}\n  c2pa: {enabled: false}\n",
+        encoding="utf-8",
+    )
+    generated = runner.invoke(app, [
+        "generate", "--model", str(run), "--n", "2", "--out", str(tmp_path / "out"),
+        "--policy", str(policy), "--keys", str(keys), "--db", f"sqlite:///{tmp_path / 'g.db'}",
+    ])  # fmt: skip
+    assert generated.exit_code == 0, generated.output
+    assert len(list((tmp_path / "out").glob("*.txt"))) == 2
+
 
 @pytest.mark.parametrize(
     ("name", "content", "extra", "expected"),
