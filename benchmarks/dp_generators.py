@@ -45,7 +45,7 @@ TIMED_STEPS = 5
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     if args.table:
-        _print_table(Path(args.results))
+        _print_table(Path(args.results), markdown=args.markdown)
         return 0
     import torch
 
@@ -81,6 +81,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", default="benchmarks/dp_generators.jsonl")
     parser.add_argument("--table", action="store_true", help="print the table and exit")
+    parser.add_argument("--markdown", action="store_true", help="with --table: as markdown")
     return parser.parse_args(argv)
 
 
@@ -509,30 +510,41 @@ def _fmt(row: dict[str, Any], key: str, pattern: str) -> str:
     return "—" if value is None else pattern.format(value)
 
 
-def _print_table(path: Path) -> None:
+COLUMNS = ("kind", "ε target / spent", "epochs", "downstream acc.", "Fréchet dist.",
+           "memorized", "train time", "DP / plain step")  # fmt: skip
+
+
+def _cells(row: dict[str, Any]) -> list[str]:
+    target = row.get("epsilon_target")
+    if row["kind"] == "real":
+        eps = "— (real data)"
+    elif target is None or math.isinf(target):
+        eps = "no DP"
+    else:
+        eps = f"{target:g} / {row.get('epsilon')}"
+    return [
+        row["kind"], eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
+        _fmt(row, "frechet", "{:.1f}"), _fmt(row, "memorized_share", "{:.1%}"),
+        _fmt(row, "train_seconds", "{:.0f} s"), _fmt(row, "dp_over_plain", "{:.2f}x"),
+    ]  # fmt: skip
+
+
+def _print_table(path: Path, *, markdown: bool = False) -> None:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if markdown:
+        print("| " + " | ".join(COLUMNS) + " |")
+        print("|" + "---|" * len(COLUMNS))
+        for row in rows:
+            print("| " + " | ".join(_cells(row)) + " |")
+        return
     from rich.console import Console
     from rich.table import Table
 
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
     table = Table(title=f"DP generators on mnist5k (4,000 training digits) — {path}")
-    for column in ("kind", "ε target / spent", "epochs", "downstream acc.", "Fréchet dist.",
-                   "memorized", "train time", "DP / plain step"):  # fmt: skip
+    for column in COLUMNS:
         table.add_column(column, justify="right")
     for row in rows:
-        target = row.get("epsilon_target")
-        eps = (
-            "no DP"
-            if target is None or math.isinf(target)
-            else (f"{target:g} / {row.get('epsilon')}")
-        )
-        if row["kind"] == "real":
-            eps = "— (real data)"
-
-        table.add_row(
-            row["kind"], eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
-            _fmt(row, "frechet", "{:.1f}"), _fmt(row, "memorized_share", "{:.1%}"),
-            _fmt(row, "train_seconds", "{:.0f} s"), _fmt(row, "dp_over_plain", "{:.2f}x"),
-        )  # fmt: skip
+        table.add_row(*_cells(row))
     Console(width=160).print(table)
 
 

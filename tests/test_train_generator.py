@@ -142,9 +142,9 @@ def test_weights_for_another_architecture_are_refused(model_dir: Path, tmp_path:
 def test_other_model_kind_is_refused(model_dir: Path, tmp_path: Path) -> None:
     copy = _copy(model_dir, tmp_path)
     config = json.loads((copy / "model.json").read_text())
-    config["kind"] = "dp-vae"
+    config["kind"] = "dp-vae"  # a VAE's model.json with a GAN's fields
     (copy / "model.json").write_text(json.dumps(config))
-    with pytest.raises(TrainingError, match="expected kind 'dp-gan'"):
+    with pytest.raises(TrainingError, match=r"model.json: missing fields \['width'\]"):
         PrivateImageGenerator.load(copy)
 
 
@@ -165,8 +165,59 @@ def test_a_card_from_other_weights_is_refused(model_dir: Path, tmp_path: Path) -
     card = json.loads((copy / "privacy_card.json").read_text())
     card["model_id"] = "dp-gan-0000000000000000"
     (copy / "privacy_card.json").write_text(json.dumps(card))
-    with pytest.raises(TrainingError, match="does not belong to these weights"):
+    with pytest.raises(TrainingError, match="edited or belongs to other weights"):
         PrivateImageGenerator.load(copy)
+
+
+def _forge(model_dir: Path, tmp_path: Path, *, rehash: bool, **changes: object) -> Path:
+    """Copy the run and edit its card; with `rehash`, also recompute the unkeyed model id."""
+    import torch
+
+    from aigc_guard.train.card import compute_model_id
+
+    copy = _copy(model_dir, tmp_path)
+    card = {**json.loads((copy / "privacy_card.json").read_text()), **changes}
+    if rehash:
+        weights = torch.load(copy / "generator.pt", weights_only=True)
+        card["model_id"] = compute_model_id(card["model_kind"], weights, card=card)
+    (copy / "privacy_card.json").write_text(json.dumps(card))
+    return copy
+
+
+@pytest.mark.parametrize("rehash", [False, True])
+def test_a_card_edited_to_a_smaller_epsilon_is_refused(
+    model_dir: Path, tmp_path: Path, rehash: bool
+) -> None:
+    forged = _forge(model_dir, tmp_path, rehash=rehash, epsilon=0.1)
+    expected = "states epsilon=0.1, but its own accounting" if rehash else "card was edited"
+    with pytest.raises(TrainingError, match=expected):
+        PrivateImageGenerator.load(forged)
+
+
+@pytest.mark.parametrize("rehash", [False, True])
+def test_a_card_edited_to_fewer_steps_is_refused(
+    model_dir: Path, tmp_path: Path, rehash: bool
+) -> None:
+    card = json.loads((model_dir / "privacy_card.json").read_text())
+    sigma, q, _ = card["accounting_history"][0]
+    forged = _forge(model_dir, tmp_path, rehash=rehash, steps=1,
+                    accounting_history=[[sigma, q, 1]])  # fmt: skip
+    with pytest.raises(TrainingError, match=r"card was edited|its own accounting inputs give"):
+        PrivateImageGenerator.load(forged)
+
+
+def test_an_independent_accountant_recomputes_the_cards_epsilon(
+    model: PrivateImageGenerator,
+) -> None:
+    """Google's dp_accounting, from the card's own inputs, within 5% of the card."""
+    from dp_accounting import dp_event, rdp
+
+    card = model.card
+    accountant = rdp.RdpAccountant()
+    for sigma, q, steps in card.accounting_history:
+        inner = dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma))
+        accountant.compose(dp_event.SelfComposedDpEvent(inner, steps))
+    assert card.epsilon == pytest.approx(accountant.get_epsilon(card.delta), rel=0.05)
 
 
 def test_importing_the_package_loads_no_torch() -> None:

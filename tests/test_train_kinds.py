@@ -251,6 +251,7 @@ def test_cli_trains_a_kind_on_a_folder_and_samples_an_npz(
     card = json.loads((tmp_path / "run" / "privacy_card.json").read_text())
     assert card["model_kind"] == "dp-vae" and card["dataset_size"] == 40
     assert "28x28 grayscale" in card["dataset_name"]
+    assert card["data_transform"] == "grayscale, resized from 56x56 to 28x28 (Lanczos)"
     result = runner.invoke(app, ["sample", "--model", "run", "--n", "5", "--out", "s.npz",
                                  "--label", "2", "--seed", "1"])  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -263,3 +264,22 @@ def test_cli_trains_a_kind_on_a_folder_and_samples_an_npz(
                               "--label", "3"])  # fmt: skip
     assert bad.exit_code == 2 and "classes 0..2" in bad.output
     assert not (tmp_path / "t.npz").exists()
+
+
+@pytest.mark.slow
+def test_a_diffusion_run_resumes_and_its_card_covers_every_step(
+    small: ImageDataset, tmp_path: Path
+) -> None:
+    spec = spec_for("diffusion")
+    config = dataclasses.replace(spec.default_config(), **TINY["diffusion"])
+    options = {"target_delta": 1e-3, "epochs": 1, "batch_size": 20, "accountant": "rdp",
+               "progress": False}  # fmt: skip
+    first = spec.train(small, out_dir=tmp_path / "a", config=config, max_steps=1, **options)
+    second = spec.train(small, out_dir=tmp_path / "b", resume=tmp_path / "a", max_steps=1,
+                        **{k: v for k, v in options.items() if k != "batch_size"})  # fmt: skip
+    assert first.card.steps == 1 and second.card.steps == 2
+    assert second.card.resumed_from == first.card.model_id
+    assert second.card.epsilon > first.card.epsilon
+    assert PrivateImageGenerator.load(tmp_path / "b").kind == "diffusion"
+    with pytest.raises(TrainingError, match="it is a dp-diffusion model, not dp-gan"):
+        spec_for("gan").train(small, out_dir=tmp_path / "c", resume=tmp_path / "a", **options)

@@ -25,6 +25,8 @@ def budget(
     Basic composition: k releases that are (eps_i, delta_i)-DP are together
     (sum eps_i, sum delta_i)-DP. It is an upper bound; a run resumed from another is
     counted once (its card covers the earlier steps).
+
+    Example: aigc-guard budget --data mnist5k
     """
     from aigc_guard.train.budget import spent_on_data
 

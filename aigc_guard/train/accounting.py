@@ -33,6 +33,16 @@ def calibrate_noise(
     """The noise multiplier that spends `target_epsilon` in `steps` steps; fails with the reason."""
     from opacus.accountants.utils import get_noise_multiplier
 
+    floor = epsilon_for(
+        [(MAX_NOISE_MULTIPLIER, sample_rate, steps)], delta=delta, accountant=accountant
+    )
+    if floor > target_epsilon:  # one accountant call instead of Opacus' whole search
+        raise TrainingError(
+            f"the target epsilon={target_epsilon:g} (delta={delta:g}) cannot be reached: {steps} "
+            f"steps at sample rate {sample_rate:.4g} spend epsilon={floor:.3g} even with noise "
+            f"multiplier {MAX_NOISE_MULTIPLIER:g} (the {accountant} accountant's floor); raise "
+            "epsilon or delta, or use another accountant"
+        )
     try:
         return float(
             get_noise_multiplier(

@@ -29,6 +29,7 @@ class ImageDataset:
     images: np.ndarray
     labels: np.ndarray
     ids: list[str]
+    transform: str | None = None  # how the pixels were derived from the source files
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -125,6 +126,7 @@ def load_image_folder(
         found = "; ".join(f"{w}x{h} (e.g. {name})" for (w, h), name in list(sizes.items())[:4])
         raise InputError(f"data folder {folder} mixes image sizes: {found}; use one size")
     names = [p.name for p in files]
+    (w, h) = next(iter(sizes))
     labels = (
         np.zeros(len(files), dtype=np.int64)
         if labels_csv is None
@@ -135,6 +137,7 @@ def load_image_folder(
         images=np.stack(pixels),
         labels=labels,
         ids=[f"{folder.name}/{name}" for name in names],
+        transform=f"grayscale, resized from {w}x{h} to {size}x{size} (Lanczos)",
     )
 
 

@@ -425,6 +425,7 @@ def _card(
         "dataset_name": train.name,
         "dataset_sha256": train.sha256(),
         "dataset_size": len(train),
+        "data_transform": getattr(train, "transform", None),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(seconds + (earlier.wall_seconds if earlier else 0.0), 3),
         "library_versions": library_versions(),

@@ -242,8 +242,12 @@ def _load_resume(run: Path, train: ImageDataset) -> Resumed:
     from aigc_guard.train.generator import PrivateImageGenerator
     from aigc_guard.train.models.gan import MODEL_KIND
 
-    sha = train.sha256() if not _check_data(train, num_classes=1000) else ""
-    return load_resume(run, kind=MODEL_KIND, dataset_sha256=sha, verify=PrivateImageGenerator.load)
+    problems = _check_data(train, num_classes=1000)
+    if problems:
+        raise TrainingError("cannot train DP-GAN:\n  " + "\n  ".join(problems))
+    return load_resume(
+        run, kind=MODEL_KIND, dataset_sha256=train.sha256(), verify=PrivateImageGenerator.load
+    )
 
 
 def _resumed_config(prior: Resumed, config: GanConfig | None) -> GanConfig:
