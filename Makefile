@@ -44,6 +44,7 @@ bench: venv
 	$(BIN)/python benchmarks/pii.py
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/train_gan.py
+	$(BIN)/python benchmarks/canary_exposure.py
 
 # Not in CI: coverage-guided fuzzing of the image and policy loaders, FUZZ_SECONDS each.
 fuzz: venv

@@ -10,6 +10,7 @@ ADAPTERS: Registry[type[GeneratorAdapter]] = Registry(
     "generator adapter",
     group=ADAPTERS_GROUP,
     builtins={
+        "trained-text": "aigc_guard.adapters.trained_text:TrainedTextAdapter",
         "trained": "aigc_guard.adapters.trained:TrainedModelAdapter",
         "diffusers": "aigc_guard.adapters.diffusers_pipeline:DiffusersAdapter",
         "transformers": "aigc_guard.adapters.transformers_model:TransformersAdapter",

@@ -68,10 +68,10 @@ def generate(
     from aigc_guard.delivery import OutputFolder, generate_into
     from aigc_guard.guard import summarize
     from aigc_guard.progress import progress
-    from aigc_guard.train import PrivateImageGenerator
+    from aigc_guard.train import load_model
 
     folder = OutputFolder.prepare(out)
-    generator = PrivateImageGenerator.load(model)
+    generator = load_model(model)  # any kind: image models and the text model (lm)
     signing = SigningOptions(dev_credentials, signing_cert, signing_key, tsa_url)
     settings = guard_settings(policy, index, db, keys, signing)
     with (

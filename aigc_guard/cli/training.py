@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from aigc_guard.cli.common import DbOption, KeysOption, console, handles_errors, open_audit_log
+from aigc_guard.errors import InputError
 
 
 @handles_errors
@@ -18,12 +19,26 @@ def train(
     ],
     kind: Annotated[
         str | None,
-        typer.Argument(help="gan (default), vae or diffusion; with --resume: the run's kind."),
+        typer.Argument(
+            help="gan (default), vae, diffusion or lm (text); with --resume: the run's kind."
+        ),
     ] = None,
     data: Annotated[
         str,
-        typer.Option(help="mnist5k (bundled) or a folder of images (one size, resized to 28x28)."),
+        typer.Option(
+            help="mnist5k (bundled) or a folder of images (one size, resized to 28x28); "
+            "for lm: a .txt file (a record a line) or a .jsonl file."
+        ),
     ] = "mnist5k",
+    text_field: Annotated[
+        str | None, typer.Option(help="lm with a .jsonl file: the text field [default: text].")
+    ] = None,
+    max_record_bytes: Annotated[
+        int,
+        typer.Option(
+            help="lm: refuse a record longer than this (longer than the context: cut).", min=1
+        ),
+    ] = 65_536,
     labels: Annotated[
         Path | None,
         typer.Option(help="Labels of a folder's images: a CSV with header file,label."),
@@ -89,6 +104,22 @@ def train(
     from aigc_guard.train.registration import register_model
 
     spec = spec_for(kind or (_kind_of(resume) if resume is not None else "gan"))
+    if spec.modality == "text":
+        from aigc_guard.cli.training_text import refuse_image_options, train_text
+
+        refuse_image_options(labels=labels, reproducible_noise=reproducible_noise or None)
+        options = {
+            "target_epsilon": epsilon, "target_delta": delta, "epochs": epochs,
+            "batch_size": batch_size, "max_grad_norm": clip, "accountant": accountant,
+            "max_steps": max_steps, "seed": seed, "secure_noise": secure_noise, "resume": resume,
+        }  # fmt: skip
+        train_text(spec, out=out, data=data, text_field=text_field, options=options,
+                   max_record_bytes=max_record_bytes, db=db, keys=keys)  # fmt: skip
+        return
+    from aigc_guard.train import distributed
+
+    if distributed.init_from_env() and spec.name == "gan":  # under torchrun
+        raise InputError("gan cannot train across processes yet (vae, diffusion and lm can)")
     train_data = load_training_data(data, labels_csv=labels)
     config = None
     if resume is None:  # a resumed run keeps its saved architecture
@@ -99,6 +130,8 @@ def train(
         max_steps=max_steps, seed=seed, resume=resume, secure_noise=secure_noise,
         reproducible_noise=reproducible_noise,
     )  # fmt: skip
+    if not distributed.is_main():  # rank 0 registers the card and reports
+        return
     with open_audit_log(db, keys) as log:
         entry = register_model(log, result.card)
     report(result.card, out=out, audit_id=entry.id)

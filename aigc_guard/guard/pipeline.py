@@ -132,6 +132,7 @@ class Guard:
         adapter = as_generator(generator, **generator_options)
         request = _Request(
             prompt=prompt,
+            generation_mark=self.marker.arm_generator(adapter),
             context=_provenance_context(adapter, self.policy),
             prompt_checks=self._screen_prompt(prompt),
         )
@@ -249,6 +250,8 @@ class Guard:
         extra: dict[str, Any] = {"reasons": list(outcome.verdict.reasons)}
         if outcome.request.prompt_checks:
             extra["prompt_checks"] = outcome.request.prompt_checks
+        if outcome.request.generation_mark and marked is not None:
+            extra["generation_watermark"] = outcome.request.generation_mark
         if outcome.request.context.model_revision:
             extra["model_revision"] = outcome.request.context.model_revision
         return self._record(
@@ -281,6 +284,7 @@ class _Request:
     context: ProvenanceContext
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     prompt_checks: dict[str, Any] = field(default_factory=dict)
+    generation_mark: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,8 @@ def _watermark_key(settings: GuardSettings, policy: Policy) -> WatermarkKey | No
     if settings.watermark_key is not None or not marks.enabled:
         return settings.watermark_key
     methods = (marks.image_method, marks.text_method)
-    if not any(WATERMARKS.get(method).keyed for method in methods):
+    generation_keyed = marks.text_generation != "none"
+    if not generation_keyed and not any(WATERMARKS.get(method).keyed for method in methods):
         return None
     return load_watermark_key(existing_keys_dir(settings.keys))
 

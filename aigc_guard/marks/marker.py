@@ -56,6 +56,12 @@ class Marker:
         self._key = watermark_key
         self._watermarkers: dict[ArtifactKind, Watermarker] = {}
 
+    def arm_generator(self, adapter: Any) -> dict[str, Any]:
+        """Hand `adapter` the policy's generation-time watermark (marks.generation)."""
+        from aigc_guard.marks.generation import arm_generation_watermark
+
+        return arm_generation_watermark(self._policy, self._key, adapter)
+
     def watermarker(self, kind: ArtifactKind) -> Watermarker:
         """The policy's watermarker for `kind`, from the registry, created on first use."""
         if kind not in self._watermarkers:

@@ -30,6 +30,11 @@ class WatermarkSettings(_Strict):
     enabled: bool = True
     image_method: str = "keyed-tile"
     text_method: str = "zero-width"
+    text_generation: Literal["none", "green-list"] = Field(
+        default="none",
+        description="a watermark drawn in while text is generated, for generators that "
+        "expose next-token logits (aigc_guard's trained lm): green-list, keyed",
+    )
     min_side: int = Field(
         default=256, ge=64, le=4096, description="images are upscaled to this side first"
     )

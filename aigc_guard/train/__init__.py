@@ -20,6 +20,10 @@ if TYPE_CHECKING:
         validate_private_module,
     )
     from aigc_guard.train.generator import PrivateImageGenerator
+    from aigc_guard.train.lm_training import LmTrainResult, train_dp_lm
+    from aigc_guard.train.load import load_model
+    from aigc_guard.train.text_data import TextDataset, load_text_records
+    from aigc_guard.train.text_generator import PrivateTextGenerator
 
 _EXPORTS = {
     "PrivacyCard": "aigc_guard.train.card",
@@ -28,14 +32,26 @@ _EXPORTS = {
     "train_dp_gan": "aigc_guard.train.engine",
     "validate_private_module": "aigc_guard.train.engine",
     "PrivateImageGenerator": "aigc_guard.train.generator",
+    "LmTrainResult": "aigc_guard.train.lm_training",
+    "train_dp_lm": "aigc_guard.train.lm_training",
+    "load_model": "aigc_guard.train.load",
+    "TextDataset": "aigc_guard.train.text_data",
+    "load_text_records": "aigc_guard.train.text_data",
+    "PrivateTextGenerator": "aigc_guard.train.text_generator",
 }
 
 __all__ = [
+    "LmTrainResult",
     "PrivacyCard",
     "PrivateImageGenerator",
+    "PrivateTextGenerator",
+    "TextDataset",
     "TrainResult",
     "TrainStep",
+    "load_model",
+    "load_text_records",
     "train_dp_gan",
+    "train_dp_lm",
     "validate_private_module",
 ]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
+from aigc_guard.train import distributed
 from aigc_guard.train.accounting import (
     Segment,
     calibrate_noise,
@@ -149,8 +150,10 @@ def train_private(
             reason = STOP_INTERRUPTED
     card = _card(run, train, steps=steps, planned=planned, stop_reason=reason,
                  seconds=time.perf_counter() - started)  # fmt: skip
-    write_run_dir(out_dir, weights=run.ema.state_dict(), config=config.to_json(), card=card,
-                  state=_training_state(run))  # fmt: skip
+    if distributed.is_main():  # under torchrun: one run folder, written by rank 0
+        write_run_dir(out_dir, weights=run.ema.state_dict(), config=config.to_json(), card=card,
+                      state=_training_state(run))  # fmt: skip
+    distributed.barrier()
     return TrainResult(model_dir=out_dir, card=card, seconds=time.perf_counter() - started)
 
 
@@ -269,6 +272,7 @@ def _build(
         secure_noise=options.secure_noise,
         reproducible_seed=options.seed if options.reproducible_noise else None,
     )
+    module = distributed.wrap(module)  # DPDDP under torch.distributed (torchrun)
     parts = make_private(
         module=module, optimizer=optimizer, dataset=dataset, batch_size=options.batch_size,
         noise_multiplier=noise, max_grad_norm=options.max_grad_norm,
@@ -278,7 +282,8 @@ def _build(
     return _Run(
         spec=spec, options=options, config=config,
         multiplicity=int(getattr(config, "noise_multiplicity", 1)),
-        module=parts.module, ema=ema, optimizer=parts.optimizer, loader=parts.loader,
+        module=parts.module, ema=ema, optimizer=parts.optimizer,
+        loader=distributed.shard_loader(parts, dataset, steps_per_epoch, randomness),
         engine=parts.engine, randomness=randomness, prior=prior,
     )  # fmt: skip
 
@@ -411,7 +416,7 @@ def _card(
         "steps": total,
         "planned_steps": planned,
         "epochs": run.options.epochs,
-        "batch_size": int(run.optimizer.expected_batch_size),
+        "batch_size": round(run.optimizer.expected_batch_size * distributed.world_size()),
         "max_grad_norm": run.options.max_grad_norm,
         "accounting_history": history,
         "stop_reason": stop_reason,
@@ -431,7 +436,7 @@ def _card(
 def _training_state(run: _Run) -> dict[str, Any]:
     """What `resume` needs besides the card: the network, its average, the optimizer."""
     return {
-        "network": run.module._module.state_dict(),
+        "network": distributed.unwrap(run.module).state_dict(),
         "ema": run.ema.state_dict(),
         "optimizer": run.optimizer.original_optimizer.state_dict(),
     }

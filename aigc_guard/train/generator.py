@@ -80,6 +80,11 @@ class PrivateImageGenerator:
             spec = spec_for(str(data.get("kind")))
         except UnknownKind as exc:
             raise TrainingError(f"{config_path}: {exc}") from exc
+        if spec.modality != "image":
+            raise TrainingError(
+                f"{model_dir} holds a {spec.modality} model ({spec.name}): load it with "
+                "aigc_guard.train.load_model (any kind) or PrivateTextGenerator.load"
+            )
         config = spec.config_from_json(data, source=str(config_path))
         card = PrivacyCard.load(model_dir / CARD_FILE)
         if card.model_kind != spec.model_kind:

@@ -65,6 +65,11 @@ class ModelSpec:
 
     def train(self, data: ImageDataset, *, out_dir: Path, **options: Any) -> TrainResult:
         """Train this kind with DP-SGD; options as in train_dp_gan / dp_sgd.train_private."""
+        if self.modality == "text":
+            from aigc_guard.train.lm_training import train_dp_lm
+
+            options = {key: value for key, value in options.items() if value is not None}
+            return train_dp_lm(data, out_dir=out_dir, **options)  # type: ignore[arg-type,return-value]
         if self.name == "gan":
             from aigc_guard.train.engine import train_dp_gan
 
@@ -120,6 +125,20 @@ KINDS: dict[str, ModelSpec] = {
             batch_size=256,
             lr=2e-3,
             ema_decay=0.995,
+        ),
+        ModelSpec(
+            name="lm",
+            model_kind="dp-lm",
+            summary="byte-level causal transformer on text records (.txt lines, .jsonl field)",
+            module="aigc_guard.train.models.lm",
+            config_name="LmConfig",
+            network_name="ByteLM",
+            sampler_name="",  # text: sampled by aigc_guard.train.text_generator
+            epochs=10,
+            batch_size=64,
+            lr=3e-3,
+            ema_decay=0.0,
+            modality="text",
         ),
     )
 }
