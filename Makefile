@@ -34,7 +34,9 @@ lint: venv
 	$(BIN)/ruff format --check aigc_guard tests examples benchmarks fuzz
 	$(BIN)/mypy
 
-# Every benchmark; the README quotes what they print (about 15 minutes on 2 cores).
+# Every benchmark but the per-cell DP generator table (benchmarks/dp_generators.py --help);
+# the README quotes what they print. Hours on 2 cores: the 1M-item indexes, the PII corpus
+# and the training runs dominate.
 bench: venv
 	$(BIN)/python benchmarks/pipeline.py
 	$(BIN)/python benchmarks/memorization.py
@@ -45,6 +47,7 @@ bench: venv
 	$(BIN)/python benchmarks/audit.py
 	$(BIN)/python benchmarks/train_gan.py
 	$(BIN)/python benchmarks/canary_exposure.py
+	$(BIN)/python benchmarks/secure_noise.py
 
 # Not in CI: coverage-guided fuzzing of the image and policy loaders, FUZZ_SECONDS each.
 fuzz: venv
