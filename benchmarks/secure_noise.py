@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     torch.set_num_threads(args.threads)
-    from aigc_guard.train.engine import _silence_known_warnings
+    from aigc_guard.train.plan_checks import silence_known_warnings
 
     warnings.simplefilter("default")
-    _silence_known_warnings()
+    silence_known_warnings()
     console = Console()
     steps = Table(title=f"DP-GAN step on mnist5k (batch {args.batch_size}, {args.threads} thread)")
     for column in ("noise source", "params noised", "step ms", "noise ms", "noise / step"):

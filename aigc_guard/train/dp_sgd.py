@@ -36,7 +36,7 @@ from aigc_guard.train.accounting import (
     history_steps,
     steps_within_budget,
 )
-from aigc_guard.train.card import ACCOUNTANTS, RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
 from aigc_guard.train.engine import (
     DEFAULT_DELTA,
     DEFAULT_EPSILON,
@@ -50,6 +50,7 @@ from aigc_guard.train.engine import (
     validate_private_module,
 )
 from aigc_guard.train.multiplicity import average_draws, repeat_draws
+from aigc_guard.train.plan_checks import common_problems, is_number, silence_known_warnings
 from aigc_guard.train.rundir import write_run_dir
 from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
@@ -136,7 +137,7 @@ def train_private(
     _check(spec, train, options, out_dir=out_dir, config=config)
     started = time.perf_counter()
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
-        _silence_known_warnings()
+        silence_known_warnings()
         torch.manual_seed(seed)  # initialisation and the model's own draws: never DP noise
         run = _build(spec, train, options, config, prior)
         planned = len(run.loader) * options.epochs
@@ -172,12 +173,6 @@ class _Run:
     prior: Resumed | None
 
 
-def _silence_known_warnings() -> None:
-    warnings.filterwarnings("ignore", message=".*[Ss]ecure RNG turned off.*")
-    warnings.filterwarnings("ignore", message=".*[Oo]ptimal order is the (largest|smallest).*")
-    warnings.filterwarnings("ignore", message=".*Full backward hook is firing.*")
-
-
 def _load_resume(spec: ModelSpec, run: Path, train: ImageDataset) -> Resumed:
     from aigc_guard.train.budget import load_resume
     from aigc_guard.train.engine import _check_data
@@ -204,7 +199,7 @@ def _check(
     spec: ModelSpec, train: ImageDataset, options: Options, *, out_dir: Path, config: Any
 ) -> None:
     """Collect every problem with the arguments and raise once, before any work."""
-    from aigc_guard.train.engine import _check_data, _is_int, _is_number
+    from aigc_guard.train.engine import _check_data
 
     if not isinstance(config, spec.config_class()):
         raise TrainingError(
@@ -212,31 +207,15 @@ def _check(
         )
     problems = _check_data(train, num_classes=int(getattr(config, "num_classes", 0)))
     size = 0 if problems else len(train.images)
-
-    def check(name: str, ok: bool, expected: str) -> None:
-        if not ok:
-            problems.append(f"{name}={getattr(options, name)!r}: must be {expected}")
-
-    for name in ("target_epsilon", "max_grad_norm", "lr"):
-        check(name, _is_number(getattr(options, name), low=0.0), "a positive number")
-    for name in ("epochs", "batch_size"):
-        check(name, _is_int(getattr(options, name), low=1), "a positive integer")
-    check(
-        "max_steps", options.max_steps is None or _is_int(options.max_steps, low=1), "None or >= 1"
+    problems += common_problems(
+        options,
+        positive=("target_epsilon", "max_grad_norm", "lr"),
+        size=size,
+        unit="images",
+        out_dir=out_dir,
     )
-    check("seed", _is_int(options.seed, low=0), "a non-negative integer")
-    check("ema_decay", _is_number(options.ema_decay, low=0.0, high=1.0, closed=True), "in [0, 1)")
-    check("accountant", options.accountant in ACCOUNTANTS, f"one of {', '.join(ACCOUNTANTS)}")
-    check("target_delta", _is_number(options.target_delta, low=0.0, high=1.0), "in (0, 1)")
-    if size and _is_number(options.target_delta, low=0.0) and options.target_delta >= 1 / size:
-        problems.append(
-            f"target_delta={options.target_delta!r}: must be below 1/N = {1 / size:.2g} for a "
-            "meaningful per-example guarantee"
-        )
-    if size and _is_int(options.batch_size, low=1) and options.batch_size > size:
-        problems.append(f"batch_size={options.batch_size} exceeds the {size} training images")
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        problems.append(f"out_dir {out_dir} exists and is not an empty directory; remove it")
+    if not is_number(options.ema_decay, low=0.0, high=1.0, closed=True):
+        problems.append(f"ema_decay={options.ema_decay!r}: must be in [0, 1)")
     if problems:
         raise TrainingError(f"cannot train {spec.name}:\n  " + "\n  ".join(problems))
 

@@ -22,9 +22,6 @@ nothing behind; a run stopped by one Ctrl-C is saved complete and resumable.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -34,7 +31,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import TrainingError
-from aigc_guard.fileio import write_json_atomic
 from aigc_guard.train.accounting import (
     Segment,
     calibrate_noise,
@@ -42,7 +38,9 @@ from aigc_guard.train.accounting import (
     history_steps,
     steps_within_budget,
 )
-from aigc_guard.train.card import ACCOUNTANTS, CARD_FILE, RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.plan_checks import common_problems, is_number, silence_known_warnings
+from aigc_guard.train.rundir import CONFIG_FILE, write_run_dir
 from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
 from aigc_guard.train.stopping import STOP_INTERRUPTED, GracefulInterrupt, require_finite
@@ -55,8 +53,6 @@ if TYPE_CHECKING:
     from aigc_guard.train.data import ImageDataset
     from aigc_guard.train.models.gan import GanConfig
 
-WEIGHTS_FILE = "generator.pt"
-CONFIG_FILE = "model.json"
 DEMO_EPOCHS = 50  # with batch_size=128: 1,600 steps, ~205 s on 2 CPU cores (mnist5k)
 EMA_DECAY = 0.995  # saved generator = exponential moving average of its weights
 DEFAULT_EPSILON = 10.0
@@ -216,7 +212,7 @@ def train_dp_gan(
     _check_inputs(train, plan, out_dir=out_dir, config=config)
     started = time.perf_counter()
     with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
-        _silence_known_warnings()
+        silence_known_warnings()
         torch.manual_seed(seed)  # initialisation and G's sampling only: never the DP noise
         gan = _build(train, plan, config, prior)
         planned = len(gan.loader) * plan.epochs
@@ -305,15 +301,6 @@ def _prior_history(gan: _Gan) -> list[Segment]:
     return [(float(s), float(q), int(k)) for s, q, k in gan.prior.card.accounting_history]
 
 
-def _silence_known_warnings() -> None:
-    """Hide Opacus/torch warnings that are expected here and would only alarm users."""
-    # No secure RNG: torchcsprng has no wheel for torch 2.x (see STACK.md).
-    warnings.filterwarnings("ignore", message=".*[Ss]ecure RNG turned off.*")
-    warnings.filterwarnings("ignore", message=".*[Oo]ptimal order is the (largest|smallest).*")
-    # D's input images never require grad; Opacus' full backward hooks still fire correctly.
-    warnings.filterwarnings("ignore", message=".*Full backward hook is firing.*")
-
-
 def _check_inputs(train: ImageDataset, plan: _Plan, *, out_dir: Path, config: object) -> None:
     """Collect every problem with the arguments and raise once, before any work."""
     from aigc_guard.train.models.gan import GanConfig
@@ -322,44 +309,19 @@ def _check_inputs(train: ImageDataset, plan: _Plan, *, out_dir: Path, config: ob
         raise TrainingError(f"config must be a GanConfig, got {type(config).__name__}")
     problems = _check_data(train, num_classes=config.num_classes)
     size = 0 if problems else len(train.images)
-
-    def check(name: str, ok: bool, expected: str) -> None:
-        if not ok:
-            problems.append(f"{name}={getattr(plan, name)!r}: must be {expected}")
-
-    for name in ("target_epsilon", "max_grad_norm", "lr_d", "lr_g"):
-        check(name, _is_number(getattr(plan, name), low=0.0), "a positive number")
-    for name in ("epochs", "batch_size"):
-        check(name, _is_int(getattr(plan, name), low=1), "a positive integer")
-    check("max_steps", plan.max_steps is None or _is_int(plan.max_steps, low=1), "None or >= 1")
-    check("seed", _is_int(plan.seed, low=0), "a non-negative integer")
-    check("ema_decay", _is_number(plan.ema_decay, low=0.0, high=1.0, closed=True), "in [0, 1)")
-    check("diversity_weight", _is_number(plan.diversity_weight, low=0.0, closed=True), ">= 0")
-    check("accountant", plan.accountant in ACCOUNTANTS, f"one of {', '.join(ACCOUNTANTS)}")
-    check("target_delta", _is_number(plan.target_delta, low=0.0, high=1.0), "in (0, 1)")
-    if size and _is_number(plan.target_delta, low=0.0) and plan.target_delta >= 1 / size:
-        problems.append(
-            f"target_delta={plan.target_delta!r}: must be below 1/N = {1 / size:.2g} for a "
-            "meaningful per-example guarantee"
-        )
-    if size and _is_int(plan.batch_size, low=1) and plan.batch_size > size:
-        problems.append(f"batch_size={plan.batch_size} exceeds the {size} training images")
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        problems.append(f"out_dir {out_dir} exists and is not an empty directory; remove it")
+    problems += common_problems(
+        plan,
+        positive=("target_epsilon", "max_grad_norm", "lr_d", "lr_g"),
+        size=size,
+        unit="images",
+        out_dir=out_dir,
+    )
+    if not is_number(plan.ema_decay, low=0.0, high=1.0, closed=True):
+        problems.append(f"ema_decay={plan.ema_decay!r}: must be in [0, 1)")
+    if not is_number(plan.diversity_weight, low=0.0, closed=True):
+        problems.append(f"diversity_weight={plan.diversity_weight!r}: must be >= 0")
     if problems:
         raise TrainingError("cannot train DP-GAN:\n  " + "\n  ".join(problems))
-
-
-def _is_number(value: object, *, low: float, high: float = math.inf, closed: bool = False) -> bool:
-    """A finite real in (low, high), or [low, high) when closed."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    above = value >= low if closed else value > low
-    return math.isfinite(value) and above and value < high
-
-
-def _is_int(value: object, *, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
 
 
 def _check_data(train: ImageDataset, *, num_classes: int) -> list[str]:
@@ -684,26 +646,11 @@ def _training_state(gan: _Gan) -> dict[str, Any]:
 
 
 def _write_model_dir(out_dir: Path, gan: _Gan, card: PrivacyCard) -> None:
-    """Write all files into a temp sibling, then rename it onto out_dir in one step."""
-    import torch
-
-    from aigc_guard.train.budget import STATE_FILE
-
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
+    """Write the run folder all at once (rundir: a temp sibling renamed onto out_dir)."""
+    write_run_dir(
+        out_dir,
+        weights=gan.ema.state_dict(),
+        config=gan.config.to_json(),
+        card=card,
+        state=_training_state(gan),
     )
-    try:
-        torch.save(gan.ema.state_dict(), staging / WEIGHTS_FILE)
-        torch.save(_training_state(gan), staging / STATE_FILE)
-        write_json_atomic(staging / CONFIG_FILE, gan.config.to_json())
-        card.save(staging / CARD_FILE)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    try:
-        os.replace(staging, out_dir)  # replaces a missing or empty directory atomically
-    except OSError as exc:
-        raise TrainingError(
-            f"cannot move the trained model to {out_dir} ({exc}); it is complete at {staging}"
-        ) from exc

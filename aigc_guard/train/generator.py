@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train.card import CARD_FILE, PrivacyCard, read_json, verify_card
-from aigc_guard.train.engine import CONFIG_FILE, WEIGHTS_FILE
+from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE
 
 if TYPE_CHECKING:
     import numpy as np

@@ -30,8 +30,9 @@ from aigc_guard.train.accounting import (
     history_steps,
     steps_within_budget,
 )
-from aigc_guard.train.card import ACCOUNTANTS, RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
 from aigc_guard.train.lm_resume import ResumedLm, load_lm_resume
+from aigc_guard.train.plan_checks import common_problems, silence_known_warnings
 from aigc_guard.train.step_cap import apply_step_cap
 from aigc_guard.train.text_data import TextDataset
 
@@ -133,7 +134,7 @@ def train_dp_lm(
     check_plan(data, plan, config=config, out_dir=out_dir)
     started = time.perf_counter()
     with warnings.catch_warnings():
-        _silence_known_warnings()
+        silence_known_warnings()
         run = _build(data, plan, config, prior)
         limit, reason = _step_limit(run)
         steps = _loop(run, limit=limit, progress=progress, on_step=on_step)
@@ -168,51 +169,15 @@ def check_plan(data: TextDataset, plan: LmPlan, *, config: object, out_dir: Path
     if not isinstance(config, LmConfig):
         problems.append(f"config must be an LmConfig, got {type(config).__name__}")
     size = len(data) if isinstance(data, TextDataset) else 0
-
-    def check(name: str, ok: bool, expected: str) -> None:
-        if not ok:
-            problems.append(f"{name}={getattr(plan, name)!r}: must be {expected}")
-
-    for name in ("target_epsilon", "max_grad_norm", "lr"):
-        check(name, _is_number(getattr(plan, name), low=0.0), "a positive number")
-    for name in ("epochs", "batch_size"):
-        check(name, _is_int(getattr(plan, name), low=1), "a positive integer")
-    check("max_steps", plan.max_steps is None or _is_int(plan.max_steps, low=1), "None or >= 1")
-    check("seed", _is_int(plan.seed, low=0), "a non-negative integer")
-    check("accountant", plan.accountant in ACCOUNTANTS, f"one of {', '.join(ACCOUNTANTS)}")
-    check("target_delta", _is_number(plan.target_delta, low=0.0, high=1.0), "in (0, 1)")
-    if size and _is_number(plan.target_delta, low=0.0) and plan.target_delta >= 1 / size:
-        problems.append(
-            f"target_delta={plan.target_delta!r}: must be below 1/N = {1 / size:.2g} for a "
-            "meaningful per-record guarantee"
-        )
-    if size and _is_int(plan.batch_size, low=1) and plan.batch_size > size:
-        problems.append(f"batch_size={plan.batch_size} exceeds the {size} training records")
-    if (
-        out_dir is not None
-        and out_dir.exists()
-        and (not out_dir.is_dir() or any(out_dir.iterdir()))
-    ):
-        problems.append(f"out_dir {out_dir} exists and is not an empty directory; remove it")
+    problems += common_problems(
+        plan,
+        positive=("target_epsilon", "max_grad_norm", "lr"),
+        size=size,
+        unit="records",
+        out_dir=out_dir,
+    )
     if problems:
         raise TrainingError("cannot train the DP language model:\n  " + "\n  ".join(problems))
-
-
-def _is_number(value: object, *, low: float, high: float = math.inf) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return math.isfinite(value) and low < value < high
-
-
-def _is_int(value: object, *, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
-
-
-def _silence_known_warnings() -> None:
-    """Opacus warnings that are expected here and would only alarm users."""
-    warnings.filterwarnings("ignore", message=".*[Ss]ecure RNG turned off.*")
-    warnings.filterwarnings("ignore", message=".*[Oo]ptimal order is the (largest|smallest).*")
-    warnings.filterwarnings("ignore", message=".*Full backward hook is firing.*")
 
 
 @dataclass
