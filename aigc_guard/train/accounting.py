@@ -8,6 +8,7 @@ the card alone, and a resumed run composes its new steps onto the old ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aigc_guard.errors import TrainingError
 
@@ -57,6 +58,22 @@ def calibrate_noise(
             f"multiplier {MAX_NOISE_MULTIPLIER:g} ({exc}); raise epsilon or delta, or train "
             "fewer epochs or with a smaller batch"
         ) from exc
+
+
+def run_noise_multiplier(
+    options: Any, *, steps_per_epoch: int, resumed_noise: float | None
+) -> float:
+    """A run's noise multiplier: calibrated to spend `options.target_epsilon` over its
+    planned schedule, or, for a resumed run, the noise its card already accounts for."""
+    if resumed_noise is not None:
+        return resumed_noise
+    return calibrate_noise(
+        target_epsilon=options.target_epsilon,
+        delta=options.target_delta,
+        sample_rate=1 / steps_per_epoch,
+        steps=steps_per_epoch * options.epochs,
+        accountant=options.accountant,
+    )
 
 
 def steps_within_budget(

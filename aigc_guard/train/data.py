@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,14 @@ class ImageDataset:
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
+
+    def tensors(self) -> Any:
+        """A torch TensorDataset: images scaled to [-1, 1] with a channel axis, int64 labels."""
+        import torch
+
+        images = torch.from_numpy(self.images.astype("float32")).unsqueeze(1) / 127.5 - 1.0
+        labels = torch.from_numpy(self.labels.astype("int64"))
+        return torch.utils.data.TensorDataset(images, labels)
 
     def sha256(self) -> str:
         """Fingerprint of the exact pixels and labels, recorded in the privacy card."""

@@ -31,9 +31,9 @@ from aigc_guard.errors import TrainingError
 from aigc_guard.train import distributed
 from aigc_guard.train.accounting import (
     Segment,
-    calibrate_noise,
     epsilon_for,
     history_steps,
+    run_noise_multiplier,
     steps_within_budget,
 )
 from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
@@ -229,18 +229,13 @@ def _build(
     from aigc_guard.train.private import make_private
     from aigc_guard.train.secure_noise import private_randomness
 
-    images = torch.from_numpy(train.images.astype("float32")).unsqueeze(1) / 127.5 - 1.0
-    labels = torch.from_numpy(train.labels.astype("int64"))
-    dataset = torch.utils.data.TensorDataset(images, labels)
+    dataset = train.tensors()
     steps_per_epoch = math.ceil(len(dataset) / options.batch_size)
-    if prior is None:
-        noise = calibrate_noise(
-            target_epsilon=options.target_epsilon, delta=options.target_delta,
-            sample_rate=1 / steps_per_epoch, steps=steps_per_epoch * options.epochs,
-            accountant=options.accountant,
-        )  # fmt: skip
-    else:
-        noise = prior.card.noise_multiplier
+    noise = run_noise_multiplier(
+        options,
+        steps_per_epoch=steps_per_epoch,
+        resumed_noise=None if prior is None else prior.card.noise_multiplier,
+    )
     module = spec.build(config)
     validate_private_module(module)
     ema = copy.deepcopy(module).requires_grad_(False)  # before Opacus adds its hooks

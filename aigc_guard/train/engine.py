@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING, Any
 from aigc_guard.errors import TrainingError
 from aigc_guard.train.accounting import (
     Segment,
-    calibrate_noise,
     epsilon_for,
     history_steps,
+    run_noise_multiplier,
     steps_within_budget,
 )
 from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
@@ -363,18 +363,13 @@ def _build(train: ImageDataset, plan: _Plan, config: GanConfig, prior: Resumed |
     from aigc_guard.train.private import make_private
     from aigc_guard.train.secure_noise import private_randomness
 
-    images = torch.from_numpy(train.images.astype("float32")).unsqueeze(1) / 127.5 - 1.0
-    labels = torch.from_numpy(train.labels.astype("int64"))
-    dataset = torch.utils.data.TensorDataset(images, labels)
+    dataset = train.tensors()
     steps_per_epoch = math.ceil(len(dataset) / plan.batch_size)
-    if prior is None:
-        noise = calibrate_noise(
-            target_epsilon=plan.target_epsilon, delta=plan.target_delta,
-            sample_rate=1 / steps_per_epoch, steps=steps_per_epoch * plan.epochs,
-            accountant=plan.accountant,
-        )  # fmt: skip
-    else:
-        noise = prior.card.noise_multiplier
+    noise = run_noise_multiplier(
+        plan,
+        steps_per_epoch=steps_per_epoch,
+        resumed_noise=None if prior is None else prior.card.noise_multiplier,
+    )
     generator, discriminator = build_networks(config)
     validate_private_module(discriminator)
     ema = copy.deepcopy(generator).requires_grad_(False)

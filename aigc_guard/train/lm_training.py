@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from aigc_guard.errors import TrainingError
 from aigc_guard.train import distributed
 from aigc_guard.train.accounting import (
-    calibrate_noise,
     history_steps,
+    run_noise_multiplier,
     steps_within_budget,
 )
 from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
@@ -225,13 +225,11 @@ def _build(data: TextDataset, plan: LmPlan, config: LmConfig, prior: ResumedLm |
     dataset = rows_dataset(data, config)
     steps_per_epoch = math.ceil(len(dataset) / plan.batch_size)
     planned = steps_per_epoch * plan.epochs
-    if prior is None:
-        noise = calibrate_noise(
-            target_epsilon=plan.target_epsilon, delta=plan.target_delta,
-            sample_rate=1 / steps_per_epoch, steps=planned, accountant=plan.accountant,
-        )  # fmt: skip
-    else:
-        noise = prior.card.noise_multiplier
+    noise = run_noise_multiplier(
+        plan,
+        steps_per_epoch=steps_per_epoch,
+        resumed_noise=None if prior is None else prior.card.noise_multiplier,
+    )
     model = build_model(config, plan.seed)
     validate_private_module(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=plan.lr)
