@@ -351,15 +351,16 @@ class ImageIndex:
 
     def _best_window(self, gray: np.ndarray) -> NearestMatch | None:
         """The nearest-copy match among the sub-windows of a large output (None: too small)."""
-        windows = list(_windows(gray, self.resolution))
-        if not windows:
+        labels, patches = _windows(gray, self.resolution)
+        if not labels:
             return None
-        grids = [vectors.low_pass(thumbnail(w, self.resolution), self.settings.sigma)
-                 for _, w in windows]  # fmt: skip
-        promise = self._embed_similarity(vectors.embed(self.settings.interior(np.stack(grids))))
+        grids = vectors.low_pass_many(
+            np.stack([thumbnail(patch, self.resolution) for patch in patches]), self.settings.sigma
+        )
+        promise = self._embed_similarity(vectors.embed(self.settings.interior(grids)))
         best: NearestMatch | None = None
         for position in vectors.top_rows(promise, WINDOW_TOP):
-            label, window = windows[int(position)]
+            label, window = labels[int(position)], patches[int(position)]
             found = self._query(thumbnail(window, self.resolution), where=label)
             if best is None or self.score(found) < self.score(best):
                 best = found
@@ -592,19 +593,26 @@ def _with_lists(arrays: dict[str, np.ndarray], settings: Settings) -> dict[str, 
     return out
 
 
-def _windows(gray: np.ndarray, side: int) -> Iterator[tuple[str, np.ndarray]]:
+def _windows(gray: np.ndarray, side: int) -> tuple[list[str], list[np.ndarray]]:
     """Sub-windows of an output at least 1.5x the item size: squares of the item's size
-    and of half the shorter side, stepping a seventh of their side; blank ones skipped."""
+    and of half the shorter side, stepping a seventh of their side; blank ones skipped.
+    Cut as strided views and screened for blankness in one pass (a 256 px output has
+    about 3,400 windows of 28 px)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
     height, width = gray.shape
+    labels: list[str] = []
+    patches: list[np.ndarray] = []
     if min(height, width) < 1.5 * side:
-        return
+        return labels, patches
     for window in sorted({side, min(height, width) // 2}):
         step = max(1, window // 7)
-        for top in range(0, height - window + 1, step):
-            for left in range(0, width - window + 1, step):
-                patch = gray[top : top + window, left : left + window]
-                if patch.std() > 0.05:
-                    yield f"window {left},{top} {window}x{window}", patch
+        views = sliding_window_view(gray, (window, window))[::step, ::step]
+        busy = views.std(axis=(2, 3)) > 0.05
+        for row, col in zip(*np.nonzero(busy), strict=True):
+            labels.append(f"window {col * step},{row * step} {window}x{window}")
+            patches.append(views[row, col])
+    return labels, patches
 
 
 def _items(source: Any, what: str) -> tuple[list[str], Iterator[Image.Image], int]:
