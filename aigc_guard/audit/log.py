@@ -298,10 +298,14 @@ class AuditLog:
                     row["row_hash"] = prev = compute_row_hash(row)
                     row["row_mac"] = row_mac(self._key, prev)  # type: ignore[arg-type]
                     rows.append(row)
-                result = conn.execute(
-                    sa.insert(_T).returning(_C.id, sort_by_parameter_order=True), rows
+                # A plain executemany, then the ids by seq: RETURNING in parameter order
+                # makes SQLAlchemy send SQLite one INSERT per row (half of a batch's time).
+                conn.execute(sa.insert(_T), rows)
+                first, last = rows[0]["seq"], rows[-1]["seq"]
+                id_of = dict(
+                    conn.execute(sa.select(_C.seq, _C.id).where(_C.seq.between(first, last))).all()
                 )
-                ids = [row_id for (row_id,) in result.all()]
+                ids = [id_of[row["seq"]] for row in rows]
                 register_models(conn, rows)
         return [
             entry_from_fields({**row, "id": row_id}, where="append")
