@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from independent_accountant import rdp_epsilon
 
 from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train.data import ImageDataset, load_mnist5k
@@ -114,6 +115,16 @@ def test_average_draws_refuses_rows_that_do_not_fold() -> None:
     p.grad_sample = torch.zeros(5, 3)
     with pytest.raises(TrainingError, match="multiple of the noise multiplicity 2"):
         average_draws([p], 2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(IMAGE_KINDS))
+def test_an_independent_accountant_agrees_with_each_kinds_card(
+    kind: str, runs: dict[str, Path]
+) -> None:
+    card = PrivateImageGenerator.load(runs[kind]).card
+    assert card.accountant == "rdp" and card.steps == 2
+    assert card.epsilon == pytest.approx(rdp_epsilon(card), rel=0.05)
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from independent_accountant import rdp_epsilon
 
 from aigc_guard import Decision, Guard
 from aigc_guard.audit import AuditLog
@@ -55,6 +56,12 @@ def runs(notes: TextDataset, tmp_path_factory: pytest.TempPathFactory) -> list[L
     """Two full runs with the same seed (the noise is secret: they must still differ)."""
     root = tmp_path_factory.mktemp("runs")
     return [_train(notes, root / f"run{i}", seed=7) for i in range(2)]
+
+
+def test_an_independent_accountant_agrees_with_the_lm_card(runs: list[LmTrainResult]) -> None:
+    card = runs[0].card
+    assert card.accountant == "rdp" and card.steps == 10
+    assert card.epsilon == pytest.approx(rdp_epsilon(card), rel=0.05)
 
 
 def test_card_states_the_unit_the_truncation_and_the_spent_budget(

@@ -1,0 +1,20 @@
+"""epsilon from a privacy card's own inputs, by Google's dp_accounting (not Opacus).
+
+Every kind's card must agree with it within 5%: the card's figure is then not just
+what our accountant says about itself.
+"""
+
+from __future__ import annotations
+
+from aigc_guard.train.card import PrivacyCard
+
+
+def rdp_epsilon(card: PrivacyCard) -> float:
+    """dp_accounting's RDP epsilon for the card's Poisson-sampled Gaussian segments."""
+    from dp_accounting import dp_event, rdp
+
+    accountant = rdp.RdpAccountant()
+    for sigma, q, steps in card.accounting_history:
+        inner = dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma))
+        accountant.compose(dp_event.SelfComposedDpEvent(inner, steps))
+    return float(accountant.get_epsilon(card.delta))
