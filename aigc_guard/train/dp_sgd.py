@@ -23,7 +23,6 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,7 @@ from aigc_guard.train.accounting import (
     run_noise_multiplier,
     steps_within_budget,
 )
-from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.card import PrivacyCard
 from aigc_guard.train.engine import (
     DEFAULT_DELTA,
     DEFAULT_EPSILON,
@@ -46,13 +45,13 @@ from aigc_guard.train.engine import (
     STOP_SCHEDULE,
     TrainResult,
     TrainStep,
-    library_versions,
     validate_private_module,
 )
 from aigc_guard.train.multiplicity import average_draws, repeat_draws
 from aigc_guard.train.plan_checks import common_problems, is_number, silence_known_warnings
+from aigc_guard.train.run_card import run_card
 from aigc_guard.train.rundir import write_run_dir
-from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
+from aigc_guard.train.secure_noise import PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
 from aigc_guard.train.stopping import STOP_INTERRUPTED, GracefulInterrupt, require_finite
 
@@ -365,46 +364,30 @@ def _epsilon(run: _Run) -> float:
 def _card(
     run: _Run, train: ImageDataset, *, steps: int, planned: int, stop_reason: str, seconds: float
 ) -> PrivacyCard:
-    """Build the card from what the accountant recorded and bind it to the weights."""
-    history = [(float(s), float(q), int(k)) for s, q, k in run.engine.accountant.history]
-    total = history_steps(_prior_history(run)) + steps
-    if history_steps(history) != total:
-        raise TrainingError(
-            f"internal accounting mismatch: {total} steps taken, {history_steps(history)} accounted"
-        )
-    earlier = run.prior.card if run.prior is not None else None
-    reproducible = run.randomness.reproducible or (earlier is not None and not earlier.claims_dp)
-    source = run.randomness.description
-    if earlier is not None and earlier.noise_source != source:
-        source = f"{source}; earlier steps: {earlier.noise_source}"
+    """The run's card: its own fields, plus the accounting (run_card) bound to the weights."""
     fields = {
         "model_kind": run.spec.model_kind,
-        "guarantee": REPRODUCIBLE_GUARANTEE if reproducible else RECORD_LEVEL,
         "label_marginal": LABEL_MARGINAL,
-        "epsilon": _epsilon(run),
-        "delta": run.options.target_delta,
         "target_epsilon": run.options.target_epsilon,
         "accountant": run.options.accountant,
         "noise_multiplier": float(run.optimizer.noise_multiplier),
         "sample_rate": float(run.loader.sample_rate),
-        "steps": total,
         "planned_steps": planned,
         "epochs": run.options.epochs,
         "batch_size": round(run.optimizer.expected_batch_size * distributed.world_size()),
         "max_grad_norm": run.options.max_grad_norm,
-        "accounting_history": history,
         "stop_reason": stop_reason,
-        "resumed_from": earlier.model_id if earlier is not None else None,
-        "noise_source": source,
         "dataset_name": train.name,
         "dataset_sha256": train.sha256(),
         "dataset_size": len(train),
         "data_transform": getattr(train, "transform", None),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_seconds": round(seconds + (earlier.wall_seconds if earlier else 0.0), 3),
-        "library_versions": library_versions(),
     }
-    return bind_card(fields, run.ema.state_dict())
+    return run_card(
+        fields, run.ema.state_dict(), accountant=run.engine.accountant,
+        delta=run.options.target_delta, steps=steps,
+        earlier=None if run.prior is None else run.prior.card,
+        randomness=run.randomness, seconds=seconds,
+    )  # fmt: skip
 
 
 def _training_state(run: _Run) -> dict[str, Any]:

@@ -26,7 +26,6 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +37,10 @@ from aigc_guard.train.accounting import (
     run_noise_multiplier,
     steps_within_budget,
 )
-from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.card import PrivacyCard
 from aigc_guard.train.plan_checks import common_problems, is_number, silence_known_warnings
 from aigc_guard.train.rundir import CONFIG_FILE, write_run_dir
-from aigc_guard.train.secure_noise import REPRODUCIBLE_GUARANTEE, PrivateRandomness
+from aigc_guard.train.secure_noise import PrivateRandomness
 from aigc_guard.train.step_cap import apply_step_cap
 from aigc_guard.train.stopping import STOP_INTERRUPTED, GracefulInterrupt, require_finite
 
@@ -570,49 +569,32 @@ def _read_epsilon(gan: _Gan) -> float:
 def _make_card(
     gan: _Gan, train: ImageDataset, *, steps: int, planned: int, stop_reason: str, seconds: float
 ) -> PrivacyCard:
-    """Build the card from what the accountant recorded, not from what was asked for,
-    and bind it to the weights (its hash is part of model_id)."""
+    """The run's card: its own fields, plus the accounting (run_card) bound to the weights."""
     from aigc_guard.train.models.gan import MODEL_KIND
+    from aigc_guard.train.run_card import run_card
 
-    history = [(float(s), float(q), int(k)) for s, q, k in gan.engine.accountant.history]
-    prior = _prior_history(gan)
-    total = history_steps(prior) + steps
-    if history_steps(history) != total:
-        raise TrainingError(
-            f"internal accounting mismatch: {total} steps taken, {history_steps(history)} accounted"
-        )
-    earlier = gan.prior.card if gan.prior is not None else None
-    reproducible = gan.randomness.reproducible or (earlier is not None and not earlier.claims_dp)
-    source = gan.randomness.description
-    if earlier is not None and earlier.noise_source != source:
-        source = f"{source}; earlier steps: {earlier.noise_source}"
     fields = {
         "model_kind": MODEL_KIND,
-        "guarantee": REPRODUCIBLE_GUARANTEE if reproducible else RECORD_LEVEL,
         "label_marginal": LABEL_MARGINAL,
-        "epsilon": _read_epsilon(gan),
-        "delta": gan.plan.target_delta,
         "target_epsilon": gan.plan.target_epsilon,
         "accountant": gan.plan.accountant,
         "noise_multiplier": float(gan.d_optimizer.noise_multiplier),
         "sample_rate": float(gan.loader.sample_rate),
-        "steps": total,
         "planned_steps": planned,
         "epochs": gan.plan.epochs,
         "batch_size": int(gan.d_optimizer.expected_batch_size),
         "max_grad_norm": gan.plan.max_grad_norm,
-        "accounting_history": history,
         "stop_reason": stop_reason,
-        "resumed_from": earlier.model_id if earlier is not None else None,
-        "noise_source": source,
         "dataset_name": train.name,
         "dataset_sha256": train.sha256(),
         "dataset_size": len(train),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "wall_seconds": round(seconds + (earlier.wall_seconds if earlier else 0.0), 3),
-        "library_versions": library_versions(),
     }
-    return bind_card(fields, gan.ema.state_dict())
+    return run_card(
+        fields, gan.ema.state_dict(), accountant=gan.engine.accountant,
+        delta=gan.plan.target_delta, steps=steps,
+        earlier=None if gan.prior is None else gan.prior.card,
+        randomness=gan.randomness, seconds=seconds,
+    )  # fmt: skip
 
 
 def library_versions() -> dict[str, str]:

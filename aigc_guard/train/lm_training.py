@@ -19,7 +19,6 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from aigc_guard.train.accounting import (
     run_noise_multiplier,
     steps_within_budget,
 )
-from aigc_guard.train.card import RECORD_LEVEL, PrivacyCard, bind_card
+from aigc_guard.train.card import PrivacyCard
 from aigc_guard.train.lm_resume import ResumedLm, load_lm_resume
 from aigc_guard.train.plan_checks import common_problems, silence_known_warnings
 from aigc_guard.train.step_cap import apply_step_cap
@@ -398,61 +397,39 @@ def _make_card(
     stop_reason: str,
     seconds: float,
 ) -> PrivacyCard:
-    """Build the card from what the accountant recorded, bound to the weights."""
-    from aigc_guard.train.engine import library_versions
+    """The run's card: its own fields, plus the accounting (run_card) bound to the weights."""
     from aigc_guard.train.models.lm import MODEL_KIND
+    from aigc_guard.train.run_card import run_card
 
-    history = [(float(s), float(q), int(k)) for s, q, k in run.engine.accountant.history]
-    earlier = None if run.prior is None else run.prior.card
-    total = steps + (0 if earlier is None else earlier.steps)
-    if history_steps(history) != total:
-        raise TrainingError(
-            f"internal accounting mismatch: {total} steps taken, {history_steps(history)} accounted"
-        )
     fields = {
         "model_kind": MODEL_KIND,
-        "guarantee": RECORD_LEVEL,
         "unit_of_privacy": UNIT_OF_PRIVACY,
         "label_marginal": LABEL_MARGINAL,
-        "epsilon": read_epsilon(run.engine, run.plan.target_delta),
-        "delta": run.plan.target_delta,
         "target_epsilon": run.plan.target_epsilon,
         "accountant": run.plan.accountant,
         "noise_multiplier": float(run.optimizer.noise_multiplier),
         "sample_rate": float(run.loader.sample_rate),
-        "steps": total,
         "planned_steps": run.planned,
         "epochs": run.plan.epochs,
         "batch_size": run.plan.batch_size,
         "max_grad_norm": run.plan.max_grad_norm,
-        "accounting_history": history,
         "stop_reason": stop_reason,
-        "resumed_from": None if earlier is None else earlier.model_id,
-        "noise_source": _noise_source(run.randomness.description, earlier),
         "dataset_name": data.name,
         "dataset_sha256": data.sha256,
         "dataset_size": len(data),
         "data_transform": _transform_with_ranks(data_transform(data, config)),
-        "created_at": _now(),
-        "wall_seconds": round(seconds + (0.0 if earlier is None else earlier.wall_seconds), 3),
-        "library_versions": library_versions(),
     }
-    return bind_card(fields, module.state_dict())
+    return run_card(
+        fields, module.state_dict(), accountant=run.engine.accountant,
+        delta=run.plan.target_delta, steps=steps,
+        earlier=None if run.prior is None else run.prior.card,
+        randomness=run.randomness, seconds=seconds,
+    )  # fmt: skip
 
 
 def _transform_with_ranks(text: str) -> str:
     ranks = distributed.world_size()
     return text if ranks == 1 else f"{text}; trained on {ranks} processes (DPDDP)"
-
-
-def _noise_source(source: str, earlier: PrivacyCard | None) -> str:
-    if earlier is None or earlier.noise_source == source:
-        return source
-    return f"{source}; earlier steps: {earlier.noise_source}"
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 __all__ = [
