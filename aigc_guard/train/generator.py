@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train.card import CARD_FILE, PrivacyCard, read_json, verify_card
-from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE
+from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE, load_weights_into
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,8 +66,6 @@ class PrivateImageGenerator:
     @classmethod
     def load(cls, model_dir: Path) -> PrivateImageGenerator:
         """Load model.json, generator.pt and privacy_card.json; TrainingError names a bad file."""
-        import torch
-
         from aigc_guard.errors import InputError as UnknownKind
         from aigc_guard.train.kinds import spec_for
 
@@ -92,20 +90,10 @@ class PrivateImageGenerator:
                 f"{model_dir / CARD_FILE} is a card for a {card.model_kind!r} model, but "
                 f"{config_path} describes a {spec.model_kind!r}"
             )
-        weights_path = model_dir / WEIGHTS_FILE
-        try:
-            state = torch.load(weights_path, map_location="cpu", weights_only=True)
-        except FileNotFoundError as exc:
-            raise TrainingError(f"generator weights not found: {weights_path}") from exc
-        except Exception as exc:  # torch raises many types for a corrupt file
-            raise TrainingError(f"cannot read generator weights {weights_path}: {exc}") from exc
         module = spec.build(config)
-        try:
-            module.load_state_dict(state, strict=True)
-        except (RuntimeError, TypeError, AttributeError) as exc:
-            raise TrainingError(
-                f"generator weights {weights_path} do not fit {config_path}: {exc}"
-            ) from exc
+        load_weights_into(
+            module, model_dir / WEIGHTS_FILE, config_path=config_path, what="generator weights"
+        )
         verify_card(card, module.state_dict(), source=str(model_dir))
         return cls(module, card=card, config=config, spec=spec)
 

@@ -55,3 +55,22 @@ def write_run_dir(
         raise TrainingError(
             f"cannot move the trained model to {out_dir} ({exc}); it is complete at {staging}"
         ) from exc
+
+
+def load_weights_into(module: Any, weights_path: Path, *, config_path: Path, what: str) -> None:
+    """Load a run folder's weights into `module` (strict); TrainingError names the file.
+
+    `what` names the weights in messages ("generator weights", "model weights").
+    """
+    import torch
+
+    try:
+        state = torch.load(weights_path, map_location="cpu", weights_only=True)
+    except FileNotFoundError as exc:
+        raise TrainingError(f"{what} not found: {weights_path}") from exc
+    except Exception as exc:  # torch raises many types for a corrupt file
+        raise TrainingError(f"cannot read {what} {weights_path}: {exc}") from exc
+    try:
+        module.load_state_dict(state, strict=True)
+    except (RuntimeError, TypeError, AttributeError) as exc:
+        raise TrainingError(f"{what} {weights_path} do not fit {config_path}: {exc}") from exc

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aigc_guard.errors import InputError, TrainingError
 from aigc_guard.train.card import CARD_FILE, PrivacyCard, read_json, verify_card
-from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE
+from aigc_guard.train.rundir import CONFIG_FILE, WEIGHTS_FILE, load_weights_into
 
 if TYPE_CHECKING:
     import torch
@@ -58,9 +58,8 @@ class PrivateTextGenerator:
     @classmethod
     def load(cls, model_dir: Path) -> PrivateTextGenerator:
         """Load a run folder; TrainingError names a missing, bad or mismatched file."""
-        import torch
 
-        from aigc_guard.train.models.lm import MODEL_KIND, ByteLM, LmConfig
+        from aigc_guard.train.models.lm import ByteLM, LmConfig
 
         model_dir = Path(model_dir)
         if not model_dir.is_dir():
@@ -70,22 +69,10 @@ class PrivateTextGenerator:
             read_json(config_path, what="model config"), source=str(config_path)
         )
         card = PrivacyCard.load(model_dir / CARD_FILE)
-        weights_path = model_dir / WEIGHTS_FILE
-        try:
-            state = torch.load(weights_path, map_location="cpu", weights_only=True)
-        except FileNotFoundError as exc:
-            raise TrainingError(f"model weights not found: {weights_path}") from exc
-        except Exception as exc:  # torch raises many types for a corrupt file
-            raise TrainingError(f"cannot read model weights {weights_path}: {exc}") from exc
         module = ByteLM(config)
-        try:
-            module.load_state_dict(state, strict=True)
-        except (RuntimeError, TypeError, AttributeError) as exc:
-            raise TrainingError(
-                f"model weights {weights_path} do not fit {config_path}: {exc}"
-            ) from exc
-        if card.model_kind != MODEL_KIND:
-            raise TrainingError(f"{model_dir / CARD_FILE} is for a {card.model_kind} model")
+        load_weights_into(
+            module, model_dir / WEIGHTS_FILE, config_path=config_path, what="model weights"
+        )
         verify_card(card, module.state_dict(), source=str(model_dir))
         return cls(module, card=card, config=config)
 
