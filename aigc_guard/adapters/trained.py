@@ -16,6 +16,17 @@ from aigc_guard.artifacts import Artifact
 from aigc_guard.errors import InputError
 
 
+def with_carried_card(model: Any, common: dict[str, Any]) -> dict[str, Any]:
+    """The adapter options with the trained model's own card: its card is bound to its
+    weights, so a `card=` passed beside it is refused rather than silently replaced."""
+    if common.get("card") is not None:
+        raise InputError(
+            "a trained aigc_guard model carries its own privacy card (bound to its weights); "
+            "card= cannot replace it"
+        )
+    return {**common, "card": model.card}
+
+
 class TrainedModelAdapter(GeneratorAdapter):
     """A model trained by aigc_guard.train (it carries its privacy card)."""
 
@@ -25,13 +36,7 @@ class TrainedModelAdapter(GeneratorAdapter):
     card_bound_to_weights: ClassVar[bool] = True
 
     def __init__(self, model: Any, *, labels: Sequence[int] | None = None, **common: Any) -> None:
-        if common.get("card") is not None:
-            raise InputError(
-                "a trained aigc_guard model carries its own privacy card (bound to its weights); "
-                "card= cannot replace it"
-            )
-        common["card"] = model.card
-        super().__init__(**common)
+        super().__init__(**with_carried_card(model, common))
         self._model = model
         self._conditional = "labels" in inspect.signature(model.generate).parameters
         self._classes = int(getattr(getattr(model, "config", None), "num_classes", 0) or 0)

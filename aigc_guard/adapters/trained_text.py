@@ -13,8 +13,8 @@ import sys
 from typing import Any, ClassVar
 
 from aigc_guard.adapters.base import GeneratorAdapter, generator_errors, to_artifacts
+from aigc_guard.adapters.trained import with_carried_card
 from aigc_guard.artifacts import Artifact
-from aigc_guard.errors import InputError
 
 
 class TrainedTextAdapter(GeneratorAdapter):
@@ -34,13 +34,7 @@ class TrainedTextAdapter(GeneratorAdapter):
         temperature: float = 1.0,
         **common: Any,
     ) -> None:
-        if common.get("card") is not None:
-            raise InputError(
-                "a trained aigc_guard model carries its own privacy card (bound to its weights); "
-                "card= cannot replace it"
-            )
-        common["card"] = model.card
-        super().__init__(**common)
+        super().__init__(**with_carried_card(model, common))
         self._model = model
         self._options: dict[str, Any] = {"temperature": temperature}
         if max_tokens is not None:
