@@ -116,8 +116,10 @@ def photos_section(sample: int, photo_set: str = "heldout", repeats: int = 3) ->
     other = next(name for name in sets if name != photo_set)
     # calibrating at 1% needs 100 held-out crops: both sets' calibration crops are pooled
     extra = [im for _, im in sets[other]["calibration"]]
-    foreign = {f"evaluation crops of the {other} photos (never indexed)":
-               [im for _, im in sets[other]["evaluation"]]}  # fmt: skip
+    foreign: dict[str, list[Image.Image]] = {}
+    if photo_set == "heldout":  # a tuning run never looks at the held-out evaluation crops
+        foreign = {"evaluation crops of the tuning photos (never indexed; seen while tuning)":
+                   [im for _, im in sets["tuning"]["evaluation"]]}  # fmt: skip
     what = f"crops (96-200 px) of the {photo_set} photos"
     _photo_figures(sets[photo_set], foreign, sample, repeats, what, calibration_extra=extra)
 
