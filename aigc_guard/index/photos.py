@@ -167,20 +167,47 @@ def _view(small: np.ndarray, sigma: float, margin: int, tops: range, lefts: rang
 
 
 def crop_similarities(items: np.ndarray, views: list[CropView], side: int) -> np.ndarray:
-    """Best absolute Pearson correlation of each item (k, side*side) over all views: for
-    each view, every window of the view's size at its offsets, in one product."""
+    """Best absolute Pearson correlation of each item (k, side*side) over all views.
+
+    Per view, the item windows at its offsets meet the pattern in one matrix-vector
+    product; their sums and sums of squares come from integral images (the pattern is
+    mean-centred, so the window's mean drops out of the product)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
-    grids = items.reshape(items.shape[0], side, side).astype(np.float32)
-    best = np.zeros(items.shape[0], dtype=np.float32)
+    count = items.shape[0]
+    grids = items.reshape(count, side, side).astype(np.float32)
+    sums, squares = _integral(grids), _integral(grids.astype(np.float64) ** 2)
+    best = np.zeros(count, dtype=np.float32)
     for view in views:
         height, width = view.pattern.shape
-        windows = sliding_window_view(grids, (height, width), axis=(1, 2))
-        windows = windows[:, view.tops.start : view.tops.stop, view.lefts.start : view.lefts.stop]
-        dots = np.einsum("kyxhw,hw->kyx", windows, view.pattern)  # the pattern sums to zero
-        sums = windows.sum(axis=(3, 4))
-        squares = np.einsum("kyxhw,kyxhw->kyx", windows, windows)
-        spread = np.sqrt(np.maximum(squares - sums * sums / (height * width), 0.0))
-        scores = np.divide(np.abs(dots), spread, out=np.zeros_like(dots), where=spread > 1e-6)
-        best = np.maximum(best, scores.reshape(scores.shape[0], -1).max(axis=1))
+        rows, cols = (
+            slice(view.tops.start, view.tops.stop),
+            slice(view.lefts.start, view.lefts.stop),
+        )
+        windows = sliding_window_view(grids, (height, width), axis=(1, 2))[:, rows, cols]
+        dots = (windows.reshape(-1, height * width) @ view.pattern.ravel()).reshape(count, -1)
+        top, left = np.arange(rows.start, rows.stop)[:, None], np.arange(cols.start, cols.stop)
+        corners = (top, left, top + height, left + width)
+        total, power = _box(sums, *corners), _box(squares, *corners)
+        spread = np.sqrt(np.maximum(power - total**2 / (height * width), 0.0)).reshape(count, -1)
+        scores = np.divide(np.abs(dots), spread, out=np.zeros_like(spread), where=spread > 1e-6)
+        best = np.maximum(best, scores.max(axis=1))
     return best
+
+
+def _integral(grids: np.ndarray) -> np.ndarray:
+    """(k, r + 1, r + 1) float64 integral images: [i, y, x] sums grids[i, :y, :x]."""
+    table = np.zeros((grids.shape[0], grids.shape[1] + 1, grids.shape[2] + 1))
+    table[:, 1:, 1:] = grids.cumsum(axis=1, dtype=np.float64).cumsum(axis=2)
+    return table
+
+
+def _box(table: np.ndarray, top: np.ndarray, left: np.ndarray, bottom: np.ndarray,
+         right: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Sum of each item's window [top:bottom, left:right] from its integral image."""
+    return (
+        table[:, bottom, right]
+        - table[:, top, right]
+        - table[:, bottom, left]
+        + table[:, top, left]
+    )
