@@ -10,11 +10,12 @@ would have left of a candidate (and the query's mirror image against the same).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from aigc_guard.index.vectors import low_pass, unit_rows
+from aigc_guard.index.vectors import low_pass
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -24,6 +25,7 @@ HASH_SIDE = 128
 CROP_SHARES = (0.0, 0.05, 0.10)
 ANGLES = (-8.0, -6.0, -4.0, -2.0, 2.0, 4.0, 6.0, 8.0)  # a rotation up to 8 degrees, 1 off
 HASH_ANGLES = (-7.0, -4.0, 4.0, 7.0)  # the hashes bear 1.5 degrees: 2.5 to 8.5 covered
+TREND_DEGREE = 2  # a quadratic trend (a smooth gradient) is removed before comparing
 FLAT = 2.0 / 255  # a row whose values span less than this is one colour
 
 
@@ -32,7 +34,7 @@ class CropView(NamedTuple):
 
     tops: range
     lefts: range
-    pattern: np.ndarray  # (height, width), mean-centred, unit norm
+    pattern: np.ndarray  # (height, width) float64, trend removed, unit norm
 
 
 def trim_flat_border(gray: np.ndarray, limit: float = 0.15) -> np.ndarray:
@@ -157,13 +159,30 @@ def rotated_views(
 
 
 def _view(small: np.ndarray, sigma: float, margin: int, tops: range, lefts: range) -> CropView:
-    """One query view: low-passed, its `margin` band cut, mean-centred and unit-normed,
-    to be compared at every (top, left) in `tops` x `lefts` of an item's thumbnail."""
+    """One query view: low-passed, its `margin` band cut, the smooth trend removed and
+    unit-normed, to be compared at every (top, left) in `tops` x `lefts` of an item's
+    thumbnail."""
     height, width = small.shape
     inner = low_pass(small, sigma)[margin : height - margin, margin : width - margin]
-    pattern = unit_rows(inner[None])[0].reshape(inner.shape)
+    flat = inner.ravel().astype(np.float64)
+    basis = trend_basis(*inner.shape)
+    flat = flat - basis @ (basis.T @ flat)
+    norm = float(np.linalg.norm(flat))
+    pattern = flat / norm if norm > 1e-6 else np.zeros_like(flat)
     return CropView(range(tops.start + margin, tops.stop + margin),
-                    range(lefts.start + margin, lefts.stop + margin), pattern)  # fmt: skip
+                    range(lefts.start + margin, lefts.stop + margin),
+                    pattern.reshape(inner.shape))  # fmt: skip
+
+
+@functools.lru_cache(maxsize=256)
+def trend_basis(height: int, width: int) -> np.ndarray:
+    """(height * width, m) orthonormal basis of the polynomials of degree <= TREND_DEGREE
+    on a height x width grid (degree 0: the constant, as in a Pearson correlation)."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    y, x = (y.ravel() - (height - 1) / 2) / height, (x.ravel() - (width - 1) / 2) / width
+    terms = [x**i * y**j for i in range(TREND_DEGREE + 1) for j in range(TREND_DEGREE + 1 - i)]
+    basis, _ = np.linalg.qr(np.stack(terms, axis=1))
+    return basis
 
 
 def crop_similarities(items: np.ndarray, views: list[CropView], side: int) -> np.ndarray:
@@ -175,8 +194,8 @@ def crop_similarities(items: np.ndarray, views: list[CropView], side: int) -> np
     from numpy.lib.stride_tricks import sliding_window_view
 
     count = items.shape[0]
-    grids = items.reshape(count, side, side).astype(np.float32)
-    sums, squares = _integral(grids), _integral(grids.astype(np.float64) ** 2)
+    grids = items.reshape(count, side, side).astype(np.float64)
+    squares = _integral(grids**2)
     best = np.zeros(count, dtype=np.float32)
     for view in views:
         height, width = view.pattern.shape
@@ -185,11 +204,15 @@ def crop_similarities(items: np.ndarray, views: list[CropView], side: int) -> np
             slice(view.lefts.start, view.lefts.stop),
         )
         windows = sliding_window_view(grids, (height, width), axis=(1, 2))[:, rows, cols]
-        dots = (windows.reshape(-1, height * width) @ view.pattern.ravel()).reshape(count, -1)
+        # the pattern is orthogonal to the trend basis: the window's trend drops out of the dot
+        basis = trend_basis(height, width)
+        weights = np.concatenate([view.pattern.reshape(-1, 1), basis], axis=1)
+        products = windows.reshape(-1, height * width) @ weights
+        dots = products[:, 0].reshape(count, -1)
         top, left = np.arange(rows.start, rows.stop)[:, None], np.arange(cols.start, cols.stop)
-        corners = (top, left, top + height, left + width)
-        total, power = _box(sums, *corners), _box(squares, *corners)
-        spread = np.sqrt(np.maximum(power - total**2 / (height * width), 0.0)).reshape(count, -1)
+        power = _box(squares, top, left, top + height, left + width).reshape(count, -1)
+        trend = (products[:, 1:] ** 2).sum(axis=1).reshape(count, -1)
+        spread = np.sqrt(np.maximum(power - trend, 0.0))
         scores = np.divide(np.abs(dots), spread, out=np.zeros_like(spread), where=spread > 1e-6)
         best = np.maximum(best, scores.max(axis=1))
     return best
