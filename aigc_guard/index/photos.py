@@ -26,6 +26,7 @@ CROP_SHARES = (0.0, 0.05, 0.10)
 ANGLES = (-8.0, -6.0, -4.0, -2.0, 2.0, 4.0, 6.0, 8.0)  # a rotation up to 8 degrees, 1 off
 HASH_ANGLES = (-7.0, -4.0, 4.0, 7.0)  # the hashes bear 1.5 degrees: 2.5 to 8.5 covered
 TREND_DEGREE = 2  # a quadratic trend (a smooth gradient) is removed before comparing
+FEATURELESS = 0.02  # a view or window whose trend leaves < 2% of its spread: no content
 FLAT = 2.0 / 255  # a row whose values span less than this is one colour
 
 
@@ -166,9 +167,11 @@ def _view(small: np.ndarray, sigma: float, margin: int, tops: range, lefts: rang
     inner = low_pass(small, sigma)[margin : height - margin, margin : width - margin]
     flat = inner.ravel().astype(np.float64)
     basis = trend_basis(*inner.shape)
+    spread = float(np.linalg.norm(flat - flat.mean()))
     flat = flat - basis @ (basis.T @ flat)
     norm = float(np.linalg.norm(flat))
-    pattern = flat / norm if norm > 1e-6 else np.zeros_like(flat)
+    featureless = norm <= max(1e-6, FEATURELESS * spread)
+    pattern = np.zeros_like(flat) if featureless else flat / norm
     return CropView(range(tops.start + margin, tops.stop + margin),
                     range(lefts.start + margin, lefts.stop + margin),
                     pattern.reshape(inner.shape))  # fmt: skip
@@ -195,7 +198,7 @@ def crop_similarities(items: np.ndarray, views: list[CropView], side: int) -> np
 
     count = items.shape[0]
     grids = items.reshape(count, side, side).astype(np.float64)
-    squares = _integral(grids**2)
+    sums, squares = _integral(grids), _integral(grids**2)
     best = np.zeros(count, dtype=np.float32)
     for view in views:
         height, width = view.pattern.shape
@@ -210,10 +213,13 @@ def crop_similarities(items: np.ndarray, views: list[CropView], side: int) -> np
         products = windows.reshape(-1, height * width) @ weights
         dots = products[:, 0].reshape(count, -1)
         top, left = np.arange(rows.start, rows.stop)[:, None], np.arange(cols.start, cols.stop)
-        power = _box(squares, top, left, top + height, left + width).reshape(count, -1)
+        corners = (top, left, top + height, left + width)
+        power = _box(squares, *corners).reshape(count, -1)
+        centred = power - _box(sums, *corners).reshape(count, -1) ** 2 / (height * width)
         trend = (products[:, 1:] ** 2).sum(axis=1).reshape(count, -1)
         spread = np.sqrt(np.maximum(power - trend, 0.0))
-        scores = np.divide(np.abs(dots), spread, out=np.zeros_like(spread), where=spread > 1e-6)
+        content = spread > np.maximum(1e-6, FEATURELESS * np.sqrt(np.maximum(centred, 0.0)))
+        scores = np.divide(np.abs(dots), spread, out=np.zeros_like(spread), where=content)
         best = np.maximum(best, scores.max(axis=1))
     return best
 
