@@ -9,8 +9,8 @@ Two profiles share one index format:
   matter. An output larger than the items is also searched in sub-windows
   (a digit in one cell of a grid, or anywhere on a canvas).
 - `photo` (colour photos of any size): pHash + dHash candidates, then the same
-  distance over every crop of up to 10% per side and the mirror image
-  (see aigc_guard/index/photos.py).
+  distance, after removing a quadratic trend, over every crop of up to 10% per side,
+  the mirror image and rotations up to 8 degrees (see aigc_guard/index/photos.py).
 
 Decision (Carlini et al. 2023's criterion for calling a sample a copy, plus an
 absolute one): a query is a near-copy when its nearest distance is at or below

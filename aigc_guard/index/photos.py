@@ -1,12 +1,16 @@
-"""The photo profile's extra steps: perceptual-hash candidates and a crop/flip search.
+"""The photo profile's extra steps: perceptual-hash candidates, a crop/flip/rotation search.
 
 Why hashes first: on colour photos of any size imagehash's pHash and dHash survive
 JPEG, resizing, blur and brightness with a few bits changed, so the items whose
-summed Hamming distance (the two hashes voting) to the query or its mirror image
-is smallest are the candidates; an exact low-pass Pearson distance then decides,
-comparing the query against every sub-window that a crop of up to 10% of each side
-would have left of a candidate (and the query's mirror image against the same).
-"""
+summed Hamming distance (the two hashes voting) to the query, its mirror image or the
+query turned back by a few angles is smallest are the candidates. An exact distance
+then decides, comparing the query against every sub-window that a crop of up to 10%
+of each side would have left of a candidate (and the mirror image against the same),
+and the query turned back by each of ANGLES, of which only the centre that the
+rotation's corner fill cannot reach is compared. Why a trend is removed: after the
+low-pass, crops of different photos that are mostly smooth shading (sky, a retina's
+glow, a stained slide) correlate through their gradients alone; the correlation of
+what is left after a quadratic fit is what tells a copy from a look-alike."""
 
 from __future__ import annotations
 
