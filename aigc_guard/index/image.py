@@ -476,12 +476,12 @@ class ImageIndex:
     def _candidates(self, probes: np.ndarray, exclude: int | None) -> np.ndarray:
         """Rows of the CANDIDATES items whose embedding is nearest any probe view."""
         if self._lists is None:
-            rows = np.arange(self._embeds.shape[0])
-            scores = np.abs(self._embeds @ probes.T).max(axis=1)
+            spans = [(0, self._embeds.shape[0])]
         else:
             centroids = np.asarray(self._arrays["centroids"])
             near = vectors.top_rows(np.abs(probes @ centroids.T).max(axis=0), NPROBE * 4)
-            rows, scores = vectors.span_similarities(self._embeds, self._lists.spans(near), probes)
+            spans = self._lists.spans(near)
+        rows, scores = vectors.span_similarities(self._embeds, spans, probes)
         if exclude is not None:
             scores = np.where(rows == exclude, -np.inf, scores)
         top = vectors.top_rows(scores, CANDIDATES)
