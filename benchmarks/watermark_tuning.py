@@ -108,7 +108,9 @@ def _skimage_crops(rng: np.random.Generator) -> list[Image.Image]:
         photo = Image.fromarray(array).convert("RGB")
         if min(photo.size) < SIDE:
             factor = SIDE / min(photo.size)
-            photo = photo.resize((round(photo.width * factor) + 1, round(photo.height * factor) + 1))
+            photo = photo.resize(
+                (round(photo.width * factor) + 1, round(photo.height * factor) + 1)
+            )
         left = int(rng.integers(0, photo.width - SIDE + 1))
         top = int(rng.integers(0, photo.height - SIDE + 1))
         out.append(photo.crop((left, top, left + SIDE, top + SIDE)))

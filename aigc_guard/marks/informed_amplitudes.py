@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 A_MIN = 0.5
-A_MAX = 2.0
+A_MAX = 3.0
 TAU_GRID_SIZE = 31
 TAU_MAX = 3.0
+MARGIN_CAP = 0.6
 
 
 def choose(host: np.ndarray, gain: np.ndarray, chips: np.ndarray) -> np.ndarray:
@@ -42,7 +43,7 @@ def choose(host: np.ndarray, gain: np.ndarray, chips: np.ndarray) -> np.ndarray:
     norm = np.sqrt(np.sum(chips * wanted * wanted, axis=1, keepdims=True) / np.sum(chips))
     amplitudes = wanted / norm
     margins = (host[None, :] + gain[None, :] * amplitudes) / scale
-    best = int(np.argmax(np.minimum(margins, 1.0).sum(axis=1)))
+    best = int(np.argmax(np.minimum(margins, MARGIN_CAP).sum(axis=1)))
     return np.asarray(amplitudes[best], dtype=np.float32)
 
 

@@ -61,7 +61,9 @@ GRID = TILE // CHIP
 SYNC_CHIPS = 256
 CODED_BITS = convolutional.coded_length(payload_bits.KEYED_BITS)
 PEAKS_TRIED = 4
-TARGET_RMS = 2.3
+TARGET_RMS = 2.45
+# The embedder scales the mark down if rounding pushes an image's PSNR below this.
+PSNR_FLOOR = 40.1
 MIN_SIDE = 64
 # Only images with this share of luma pinned at black or white are lifted first.
 SATURATED_SHARE = 0.30
@@ -69,9 +71,11 @@ HEADROOM = 8.0
 # A period this close to TILE is read as unscaled (the fold tolerates it).
 RESCALE_TOLERANCE = 0.01
 # Exponent of the host power spectrum the folded tile is divided by (see _whitening).
-WHITENING = 0.3
+WHITENING = 0.5
 # Embed-read-choose rounds of the closed-loop amplitudes (see _amplitudes).
-LOOP_ROUNDS = 2
+LOOP_ROUNDS = 1
+# Soft values are clipped to this many standard deviations before Viterbi (see _soft).
+SOFT_CLIP = 1.0
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,7 @@ class KeyedTileWatermarker(Watermarker):
         rgb = _lift_saturated(np.asarray(image.convert("RGB"), dtype=np.float32))
         luma, coded = _luma(rgb), convolutional.encode(bits)
         delta = self._delta(luma.shape, coded, self._amplitudes(luma, coded))
-        marked = np.clip(np.rint(rgb + delta[:, :, None]), 0, 255).astype(np.uint8)
+        marked = _within_psnr(rgb, delta)
         return Artifact.from_image(PILImage.fromarray(marked, mode="RGB"))
 
     def detect(self, artifact: Artifact) -> WatermarkReading:
@@ -256,17 +260,22 @@ class KeyedTileWatermarker(Watermarker):
         """Each coded bit's correlation (> 0 reads 1) with the tile at shift (dy, dx)."""
         import numpy as np
 
-        aligned = np.roll(folded, (-dy, -dx), axis=(0, 1))
+        aligned = np.roll(folded, (-dy, -dx), axis=(0, 1)) if dy or dx else folded
         chips = aligned.reshape(GRID, CHIP, GRID, CHIP).sum(axis=(1, 3)).reshape(-1)
         layout = self._layout
         values = chips[layout.data] * layout.signs[layout.data]
         return np.bincount(layout.bit_of_chip, weights=values, minlength=CODED_BITS)
 
     def _soft(self, folded: np.ndarray, dy: int, dx: int) -> np.ndarray:
+        """Soft values for Viterbi, clipped: the closed-loop embedder leaves the bits the
+        host opposes most to the code, and those arrive confidently wrong; clipping
+        keeps one such bit from outvoting its neighbours (tuning set: +1-3 detections
+        in 28 per attack, no loss on photos)."""
         import numpy as np
 
         soft = self._raw(folded, dy, dx)
-        return (soft / (np.std(soft) + 1e-9)).astype(np.float32)
+        soft = soft / (np.std(soft) + 1e-9)
+        return np.clip(soft, -SOFT_CLIP, SOFT_CLIP).astype(np.float32)
 
 
 def _image_of(artifact: Artifact) -> Image.Image:
@@ -279,6 +288,21 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     import numpy as np
 
     return rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def _within_psnr(rgb: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """`rgb` + `delta` on every channel, rounded; scaled down (rarely, a few per cent)
+    when rounding would put the PSNR against `rgb` below PSNR_FLOOR."""
+    import numpy as np
+
+    for _ in range(4):
+        marked = np.clip(np.rint(rgb + delta[:, :, None]), 0, 255)
+        mse = float(np.mean(np.square(marked - rgb), dtype=np.float64))
+        psnr = 10 * np.log10(255.0**2 / max(mse, 1e-12))
+        if psnr >= PSNR_FLOOR:
+            break
+        delta = delta * np.float32(10 ** ((psnr - PSNR_FLOOR) / 20) * 0.99)
+    return marked.astype(np.uint8)
 
 
 def _lift_saturated(rgb: np.ndarray) -> np.ndarray:
@@ -368,17 +392,10 @@ def _whitening(residual: np.ndarray) -> np.ndarray | None:
         return None
     spectrum = np.fft.rfft2(padded)
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-    ky = np.arange(TILE) * rows
-    kx = np.arange(TILE // 2 + 1) * cols
-    total = np.zeros((TILE, TILE // 2 + 1), dtype=np.float32)
-    count = 0
-    for dy in range(1 - rows, rows):
-        for dx in range(1 - cols, cols):
-            if dy or dx:
-                total += power[np.ix_((ky + dy) % power.shape[0],
-                                      np.clip(kx + dx, 0, power.shape[1] - 1))]  # fmt: skip
-                count += 1
-    host = cv2.blur(total / count, (3, 3))
+    window = (2 * cols - 1, 2 * rows - 1)  # the bins between this kept bin and the next
+    around = cv2.boxFilter(power, -1, window, normalize=False, borderType=cv2.BORDER_REFLECT)
+    between = (around - power)[::rows, ::cols] / (window[0] * window[1] - 1)
+    host = cv2.blur(between, (3, 3))
     host += 1e-6 * float(np.mean(host)) + 1e-12
     weights = host ** np.float32(-WHITENING)
     weights[0, 0] = 0.0  # the residual's mean carries nothing
