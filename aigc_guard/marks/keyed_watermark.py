@@ -284,8 +284,8 @@ class KeyedTileWatermarker(Watermarker):
     def _soft(self, folded: np.ndarray, dy: int, dx: int) -> np.ndarray:
         """Soft values for Viterbi, clipped: the closed-loop embedder leaves the bits the
         host opposes most to the code, and those arrive confidently wrong; clipping
-        keeps one such bit from outvoting its neighbours (tuning set: +1-3 detections
-        in 28 per attack, no loss on photos)."""
+        keeps one such bit from outvoting its neighbours (tuning textures: 146 reads
+        of 168 instead of 143, none lost on the china.jpg crops)."""
         import numpy as np
 
         soft = self._raw(folded, dy, dx)
