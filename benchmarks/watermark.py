@@ -1,8 +1,8 @@
 """Measure the keyed image watermark on held-out 512x512 photos, the copy attack, and C2PA.
 
 Cases (photos, attacks) come from benchmarks/watermark_cases.py, fixed before tuning;
-tuning used china.jpg crops only, which are never measured here. Every image gets a
-fresh random key and content id.
+tuning used china.jpg crops and benchmarks/watermark_tuning.py (textures), never
+measured here. Every image gets a fresh random key and content id.
 
 Printed: per attack, detection rate (payload read back under the key, MAC valid),
 coded-bit accuracy before error correction, and PSNR of the marked image; time per

@@ -94,7 +94,7 @@ def _sklearn_photo(name: str) -> Image.Image:
 
 
 def tuning_images(count: int = 6) -> list[Image.Image]:
-    """Crops of china.jpg: the only images the parameters were tuned on."""
+    """Crops of china.jpg: the first tuning set (heavy textures: watermark_tuning.py)."""
     return _crops(_sklearn_photo("china.jpg"), count, np.random.default_rng(100))
 
 

@@ -175,7 +175,7 @@ def test_add_grows_without_refingerprinting_and_keeps_thresholds(
 
 
 def test_inverted_lists_find_copies_in_a_larger_index(
-    split: Split, monkeypatch: pytest.MonkeyPatch
+    split: Split, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import aigc_guard.index.image as image_module
 
@@ -188,6 +188,39 @@ def test_inverted_lists_find_copies_in_a_larger_index(
         assert match.id == split.train.ids[row] and index.criterion(match) is not None
     grown = index.add([("late", _image(split, 3999))])  # joins its nearest list
     assert grown.nearest(_image(split, 3999)).id == "late"
+    # items stay stored sorted by list, each id with its own fingerprint
+    lists = np.asarray(grown._arrays["lists"])
+    assert np.all(np.diff(lists) >= 0) and lists[grown.ids.index("late")] >= 0
+    for row in range(0, 2000, 400):
+        stored = grown.ids.index(split.train.ids[row])
+        assert grown._leave_one_out(stored).id != split.train.ids[row]
+        assert grown.nearest(_image(split, row)).id == split.train.ids[row]
+    # a folder whose items are not grouped by list (written another way) is refused
+    from aigc_guard.index.store import _sha256
+
+    out = grown.save(tmp_path / "ivf")
+    np.save(out / "lists.npy", lists[::-1].copy())
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["files"]["lists.npy"] = _sha256(out / "lists.npy")
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(FingerprintIndexError, match="not stored sorted by list"):
+        ImageIndex.load(out)
+
+
+def test_a_probed_list_is_one_slice_and_unsorted_lists_are_refused() -> None:
+    from aigc_guard.index.vectors import InvertedLists, span_similarities
+
+    lists = InvertedLists(np.array([0, 0, 1, 3, 3, 3]), 5)  # list 2 and 4 are empty
+    assert lists.spans(np.array([3, 0])) == [(0, 2), (3, 6)]
+    assert lists.spans(np.array([3, 0, 2, 1])) == [(0, 6)]  # adjacent runs read as one
+    assert lists.rows(np.array([4, 2])).size == 0
+    embeds = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
+    probes = np.random.default_rng(1).normal(size=(3, 4)).astype(np.float32)
+    rows, scores = span_similarities(embeds, lists.spans(np.array([1, 3])), probes)
+    assert rows.tolist() == [2, 3, 4, 5]
+    np.testing.assert_allclose(scores, np.abs(embeds[2:] @ probes.T).max(axis=1), rtol=1e-6)
+    with pytest.raises(ValueError, match="not stored sorted"):
+        InvertedLists(np.array([1, 0]), 2)
 
 
 def _copy(src: Path, dst: Path) -> Path:
@@ -199,7 +232,7 @@ def _copy(src: Path, dst: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("algorithm_version", 1), ("algorithm", "pixel-pearson+phash"), ("kind", "text"),
+    [("algorithm_version", 2), ("algorithm", "pixel-pearson+phash"), ("kind", "text"),
      ("format_version", 99)],
 )  # fmt: skip
 def test_load_refuses_another_kind_or_version(

@@ -95,3 +95,75 @@ def test_bad_input_is_a_clear_error(marker: KeyedTileWatermarker) -> None:
     with pytest.raises(MarkError, match="watermarks images"):
         marker.apply(Artifact.from_text("hello"), new_content_id())
     assert not marker.detect(Artifact.from_image(Image.new("RGB", (20, 20)))).found
+
+
+def _heavy_texture(side: int = 512) -> Image.Image:
+    """Grey noise whose amplitude spectrum falls as 1/f^0.6: a texture as busy as
+    gravel, which the uniform mark read only 78% of its coded bits from (tuning set)."""
+    rng = np.random.default_rng()
+    fy, fx = np.fft.fftfreq(side)[:, None], np.fft.rfftfreq(side)[None, :]
+    radius = np.sqrt(fx * fx + fy * fy)
+    radius[0, 0] = 1.0
+    spectrum = np.fft.rfft2(rng.normal(size=(side, side))) / radius**0.6
+    spectrum[0, 0] = 0
+    luma = np.fft.irfft2(spectrum, s=(side, side))
+    luma = 128 + 38 * (luma - luma.mean()) / luma.std()
+    return Image.fromarray(np.clip(np.rint(luma), 0, 255).astype(np.uint8)).convert("RGB")
+
+
+def test_heavy_textures_survive_the_target_attacks(marker: KeyedTileWatermarker) -> None:
+    """Three fresh textures, four reads each (none, JPEG 50, halving, +20% brightness):
+    the first release failed 6 runs of 6 of this test; over 80 such textures, 2 of 240
+    attacked reads missed (a 10% crop missed 1 in 40: left to the benchmark)."""
+    read = 0
+    for _ in range(3):
+        texture = _heavy_texture()
+        content_id = new_content_id()
+        marked = marker.apply(Artifact.from_image(texture), content_id).image
+        error = np.asarray(marked, dtype=np.float64) - np.asarray(texture, dtype=np.float64)
+        assert 10 * np.log10(255**2 / np.mean(error**2)) >= 40
+        half = marked.resize((256, 256), Image.Resampling.BICUBIC).resize(marked.size)
+        brighter = ImageEnhance.Brightness(marked).enhance(1.2)
+        for image in (marked, _jpeg(marked, 50), half, brighter):
+            read += marker.detect(Artifact.from_image(image)).payload == content_id
+    assert read >= 10, f"{read} of 12 reads"
+
+
+def test_uniform_marks_of_the_first_release_still_read(
+    marker: KeyedTileWatermarker, photo: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No closed loop = every bit at amplitude 1: the mark version 1 embedded before the
+    loop existed. The format did not change, so the detector must still read it."""
+    from aigc_guard.marks import keyed_watermark
+
+    monkeypatch.setattr(keyed_watermark, "LOOP_ROUNDS", 0)
+    content_id = new_content_id()
+    marked = marker.apply(Artifact.from_image(photo), content_id).image
+    monkeypatch.undo()
+    assert marker.detect(Artifact.from_image(_jpeg(marked, 50))).payload == content_id
+
+
+def test_amplitudes_go_where_the_host_disagrees_at_the_same_energy() -> None:
+    from aigc_guard.marks import informed_amplitudes
+
+    rng = np.random.default_rng()
+    host = rng.normal(0, 1.3, 258)
+    gain = rng.uniform(0.8, 1.2, 258)
+    chips = rng.integers(2, 4, 258)
+    amplitudes = informed_amplitudes.choose(host, gain, chips)
+    assert np.sum(chips * amplitudes**2) == pytest.approx(np.sum(chips), rel=1e-4)
+    assert np.mean(amplitudes[host < -0.5]) > 1 > np.mean(amplitudes[host > 1.0])
+    ratio = amplitudes.max() / amplitudes.min()
+    assert ratio <= informed_amplitudes.A_MAX / informed_amplitudes.A_MIN + 1e-4
+    margins = host + gain * amplitudes
+    assert np.mean(margins > 0) > np.mean(host + gain > 0)  # more bits read right
+
+
+def test_psnr_floor_scales_a_mark_that_rounding_would_push_below_it() -> None:
+    from aigc_guard.marks.keyed_watermark import PSNR_FLOOR, _within_psnr
+
+    rng = np.random.default_rng()
+    rgb = rng.integers(20, 235, (128, 128, 3)).astype(np.float32)
+    delta = rng.normal(0, 4.0, (128, 128)).astype(np.float32)  # about 36 dB as given
+    marked = _within_psnr(rgb, delta).astype(np.float64)
+    assert 10 * np.log10(255**2 / np.mean((marked - rgb) ** 2)) >= PSNR_FLOOR

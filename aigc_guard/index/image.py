@@ -19,9 +19,10 @@ absolute one): a query is a near-copy when its nearest distance is at or below
 real data, each at half the target false-positive rate.
 
 Scale: candidates come from a numpy inverted file over an 8x8 embedding (brute
-force under 20,000 items), so a query touches a few thousand items; arrays are
-memory-mapped on load. The index holds low-passed thumbnails of every training
-image: protect it like the data.
+force under 20,000 items), so a query touches a few thousand items; items are
+stored sorted by list, so a probed list is one slice of the memory-mapped arrays.
+The index holds low-passed thumbnails of every training image: protect it like
+the data.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
 
 KIND = "image"
 ALGORITHM = "lowpass-pearson-ratio"
-ALGORITHM_VERSION = 2
+ALGORITHM_VERSION = 3  # 3: items stored sorted by IVF list
 PROFILES = ("small", "photo")
 RATIO_RANK = 10  # dk: the 10th nearest item
 CANDIDATES = 64
@@ -74,6 +75,7 @@ PHOTO_CANDIDATES = 32
 MARGIN = 4  # px at 28 px: twice the shift search
 ANGLES = (-8.0, -6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0)  # at most 1 degree off
 BUILD_BLOCK = 4096
+PER_ITEM = ("vectors", "embeds", "hashes", "lists")  # arrays with one row per item
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ class ImageIndex:
             angles=tuple(float(a) for a in manifest["angles"]),
             margin=int(manifest["margin"]),
         )
+        self._embeds = np.asarray(arrays["embeds"])  # a plain view: slicing a memmap is slower
         centroids = arrays.get("centroids")
         self._lists = (
             vectors.InvertedLists(np.asarray(arrays["lists"]), centroids.shape[0])
@@ -247,7 +250,8 @@ class ImageIndex:
             calibration={"method": "none"},
             source=source,
         )
-        index = cls(arrays=_with_lists(arrays, settings), ids=ids, manifest=manifest)
+        arrays, ids = _with_lists(arrays, ids, settings)
+        index = cls(arrays=arrays, ids=ids, manifest=manifest)
         index.calibrate(holdout, fpr=fpr, progress=progress)
         return index
 
@@ -262,18 +266,20 @@ class ImageIndex:
         new = _fingerprint(self.settings, track(images, total, "fingerprinting", progress), digest)
         merged = {name: np.concatenate([np.asarray(self._arrays[name]), new[name]])
                   for name in new}  # fmt: skip
+        merged_ids = self._ids + ids
         centroids = np.asarray(self._arrays["centroids"])
         if centroids.shape[0]:  # keep the trained lists; new items join their nearest
             lists = vectors.assign(new["embeds"], centroids)
             merged["lists"] = np.concatenate([np.asarray(self._arrays["lists"]), lists])
+            merged, merged_ids = _sorted_by_list(merged, merged_ids)
             merged["centroids"] = centroids
         else:  # brute force so far: train lists if the index has grown past the limit
-            merged = _with_lists(merged, self.settings)
+            merged, merged_ids = _with_lists(merged, merged_ids, self.settings)
         manifest = dict(self._manifest)
         manifest["count"] = len(self._ids) + total
         additions = [*manifest.get("additions", []), {"count": total, "sha256": digest.hexdigest()}]
         manifest["additions"] = additions
-        return ImageIndex(arrays=merged, ids=self._ids + ids, manifest=manifest)
+        return ImageIndex(arrays=merged, ids=merged_ids, manifest=manifest)
 
     def calibrate(
         self, holdout: HoldoutItems | None, *, fpr: float = 0.01, progress: bool = False
@@ -369,13 +375,11 @@ class ImageIndex:
     def _embed_similarity(self, probes: np.ndarray) -> np.ndarray:
         """Per probe, the best |similarity| of its embedding to any candidate item's:
         ranks the sub-windows of a large output before the full search of a few."""
-        embeds = self._arrays["embeds"]
         if self._lists is None:
-            return np.abs(probes @ np.asarray(embeds).T).max(axis=1)
+            return np.abs(probes @ self._embeds.T).max(axis=1)
         centroids = np.asarray(self._arrays["centroids"])
         near = vectors.top_rows(np.abs(probes @ centroids.T).max(axis=0), NPROBE * 4)
-        rows = self._lists.rows(near)
-        return np.abs(probes @ np.asarray(embeds[rows]).T).max(axis=1)
+        return np.abs(probes @ self._embeds[self._lists.rows(near)].T).max(axis=1)
 
     def nearest_batch(self, images: Sequence[Image.Image]) -> list[NearestMatch]:
         """`nearest` for each image."""
@@ -428,14 +432,13 @@ class ImageIndex:
                where: str | None = None) -> NearestMatch:  # fmt: skip
         """Small profile: shift/rotation views of one thumbnail against the candidates."""
         s = self.settings
-        views, probe = vectors.shifted_rotated(
-            vectors.low_pass(grid, s.sigma), s.max_shift, s.angles
+        views, probe = vectors.search_views(
+            vectors.low_pass(grid, s.sigma), s.max_shift, s.angles, s.margin
         )
-        views = s.interior(views)
         flat = vectors.unit_rows(views)
         if not flat.any():
             return NearestMatch(None, 1.0)
-        rows = self._candidates(vectors.embed(np.ascontiguousarray(views[probe])), exclude)
+        rows = self._candidates(vectors.embed(views[probe]), exclude)
         rows = np.sort(rows)
         items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
         similarity = np.abs(items @ flat.T).max(axis=1)
@@ -482,15 +485,13 @@ class ImageIndex:
 
     def _candidates(self, probes: np.ndarray, exclude: int | None) -> np.ndarray:
         """Rows of the CANDIDATES items whose embedding is nearest any probe view."""
-        embeds = self._arrays["embeds"]
         if self._lists is None:
-            rows = np.arange(embeds.shape[0])
-            scores = np.abs(np.asarray(embeds) @ probes.T).max(axis=1)
+            spans = [(0, self._embeds.shape[0])]
         else:
             centroids = np.asarray(self._arrays["centroids"])
             near = vectors.top_rows(np.abs(probes @ centroids.T).max(axis=0), NPROBE * 4)
-            rows = self._lists.rows(near)
-            scores = np.abs(np.asarray(embeds[rows]) @ probes.T).max(axis=1)
+            spans = self._lists.spans(near)
+        rows, scores = vectors.span_similarities(self._embeds, spans, probes)
         if exclude is not None:
             scores = np.where(rows == exclude, -np.inf, scores)
         top = vectors.top_rows(scores, CANDIDATES)
@@ -547,7 +548,10 @@ class ImageIndex:
                 f"{Path(directory)}: arrays do not match manifest count={count} and "
                 f"resolution={manifest['resolution']}; rebuild the index"
             )
-        return cls(arrays=arrays, ids=ids, manifest=manifest)
+        try:
+            return cls(arrays=arrays, ids=ids, manifest=manifest)
+        except ValueError as exc:  # lists out of order: not written by this version
+            raise FingerprintIndexError(f"{Path(directory)}: {exc}; rebuild the index") from exc
 
 
 def _fingerprint(
@@ -587,20 +591,33 @@ def _fingerprint(
     return out
 
 
-def _with_lists(arrays: dict[str, np.ndarray], settings: Settings) -> dict[str, np.ndarray]:
-    """Add IVF centroids and list numbers when there are enough items to need them."""
+def _with_lists(
+    arrays: dict[str, np.ndarray], ids: list[str], settings: Settings
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Add IVF centroids and list numbers when there are enough items to need them, and
+    store the items (and ids) sorted by list."""
     embeds = np.asarray(arrays["embeds"])
     count = embeds.shape[0]
     out = dict(arrays)
     if settings.profile == "photo" or count < IVF_MIN_ITEMS:
         out["centroids"] = np.zeros((0, vectors.EMBED_SIDE**2), dtype=np.float32)
         out["lists"] = np.zeros(count, dtype=np.int32)
-        return out
+        return out, ids
     lists = int(np.sqrt(count))
     sample = embeds[np.random.default_rng(0).choice(count, min(count, 32 * lists), replace=False)]
     out["centroids"] = vectors.kmeans(sample, lists)
     out["lists"] = vectors.assign(embeds, out["centroids"])
-    return out
+    return _sorted_by_list(out, ids)
+
+
+def _sorted_by_list(
+    arrays: dict[str, np.ndarray], ids: list[str]
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Every per-item array and the ids reordered so each IVF list is one contiguous run."""
+    order = vectors.list_order(arrays["lists"])
+    out = {name: np.asarray(array)[order] if name in PER_ITEM else array
+           for name, array in arrays.items()}  # fmt: skip
+    return out, [ids[int(row)] for row in order]
 
 
 def _windows(gray: np.ndarray, side: int) -> tuple[list[str], list[np.ndarray]]:

@@ -63,36 +63,47 @@ def border_value(pixels: np.ndarray) -> float:
     return float(np.median(edge))
 
 
-def shifted_rotated(
-    pixels: np.ndarray, max_shift: int, angles: tuple[float, ...]
+def search_views(
+    pixels: np.ndarray, max_shift: int, angles: tuple[float, ...], margin: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every rotation in `angles` x every shift within +-max_shift of one (r, r) image.
+    """The compared square (`margin` trimmed) of every rotation in `angles` x every shift
+    within +-max_shift of one (r, r) image.
 
-    Returns the views (v, r, r) and a boolean mask of the `probe` views (every
-    shift at 0 degrees, every rotation unshifted) that the candidate stage looks up.
+    Returns the views (v, r - 2 margin, r - 2 margin) and a boolean mask of the `probe`
+    views (every shift at 0 degrees, every rotation unshifted) that the candidate stage
+    looks up. Each view is a window of the rotated image (padded with its background only
+    where the shift reaches past the margin), cut as strided views and copied once: a
+    query makes 225 of them, so a Python loop of pads and slices was a fifth of its time.
     """
     import cv2
+    from numpy.lib.stride_tricks import sliding_window_view
 
     side = pixels.shape[0]
+    inner = side - 2 * margin
     fill = border_value(pixels)
-    views, probe = [], []
     centre = ((side - 1) / 2.0, (side - 1) / 2.0)
-    s = max_shift
+    turned = []
     for angle in angles:
         if angle:
             matrix = cv2.getRotationMatrix2D(centre, angle, 1.0)
-            turned = cv2.warpAffine(
+            turned.append(cv2.warpAffine(
                 pixels, matrix, (side, side), flags=cv2.INTER_LINEAR,
                 borderMode=cv2.BORDER_CONSTANT, borderValue=fill,
-            )  # fmt: skip
+            ))  # fmt: skip
         else:
-            turned = pixels
-        padded = np.pad(turned, s, mode="constant", constant_values=fill)
-        for dy in range(-s, s + 1):
-            for dx in range(-s, s + 1):
-                views.append(padded[s + dy : s + dy + side, s + dx : s + dx + side])
-                probe.append((dx == 0 and dy == 0) or angle == 0)
-    return np.stack(views), np.array(probe)
+            turned.append(pixels)
+    s = max_shift
+    pad = max(0, s - margin)
+    stack = np.stack(turned)
+    if pad:
+        stack = np.pad(stack, ((0, 0), (pad, pad), (pad, pad)), constant_values=fill)
+    start, span = margin + pad - s, 2 * s + 1
+    windows = sliding_window_view(stack, (inner, inner), axis=(1, 2))
+    views = windows[:, start : start + span, start : start + span].reshape(-1, inner, inner)
+    unshifted = np.zeros((span, span), dtype=bool)
+    unshifted[s, s] = True
+    probe = np.array([angle == 0 for angle in angles])[:, None, None] | unshifted
+    return views, probe.reshape(-1)
 
 
 def kmeans(points: np.ndarray, count: int, *, iterations: int = 8) -> np.ndarray:
@@ -119,16 +130,59 @@ def assign(points: np.ndarray, centroids: np.ndarray, block: int = 65536) -> np.
 
 
 class InvertedLists:
-    """Rows grouped by list, for gathering the candidates of a few lists at once."""
+    """Where each list's items lie in an index stored sorted by list.
+
+    Items are kept grouped by list (see `list_order`), so probing a list reads one
+    contiguous slice of the memory map instead of gathering scattered rows: at
+    1,000,000 items the gather was most of a query's time.
+    """
 
     def __init__(self, lists: np.ndarray, count: int) -> None:
-        self.order = np.argsort(lists, kind="stable").astype(np.int64)
-        self.offsets = np.zeros(count + 1, dtype=np.int64)
-        self.offsets[1:] = np.cumsum(np.bincount(lists, minlength=count))
+        lists = np.asarray(lists)
+        if lists.size and (np.any(lists[1:] < lists[:-1]) or lists[0] < 0 or lists[-1] >= count):
+            raise ValueError("items are not stored sorted by list number")
+        self.offsets = np.searchsorted(lists, np.arange(count + 1)).astype(np.int64)
+
+    def spans(self, lists: np.ndarray) -> list[tuple[int, int]]:
+        """(start, stop) row ranges of the given lists, in storage order, adjacent ones merged."""
+        out: list[tuple[int, int]] = []
+        for number in np.unique(lists):
+            start, stop = int(self.offsets[number]), int(self.offsets[number + 1])
+            if start == stop:
+                continue
+            if out and out[-1][1] == start:
+                out[-1] = (out[-1][0], stop)
+            else:
+                out.append((start, stop))
+        return out
 
     def rows(self, lists: np.ndarray) -> np.ndarray:
-        parts = [self.order[self.offsets[i] : self.offsets[i + 1]] for i in np.unique(lists)]
+        """The rows of the given lists."""
+        parts = [np.arange(start, stop) for start, stop in self.spans(lists)]
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def list_order(lists: np.ndarray) -> np.ndarray:
+    """The permutation that stores items grouped by list (stable: equal lists keep order)."""
+    return np.argsort(np.asarray(lists), kind="stable")
+
+
+def span_similarities(
+    embeds: np.ndarray, spans: list[tuple[int, int]], probes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of `spans` and, per row, the largest |inner product| with any probe.
+
+    Computed as probes x slice^T so the max runs over the short axis of a wide
+    array (elementwise maxima of rows), twice as fast as the other orientation."""
+    rows, scores = [], []
+    for start, stop in spans:
+        block = probes @ embeds[start:stop].T
+        np.abs(block, out=block)
+        scores.append(block.max(axis=0))
+        rows.append(np.arange(start, stop))
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    return np.concatenate(rows), np.concatenate(scores)
 
 
 def top_rows(scores: np.ndarray, count: int) -> np.ndarray:
