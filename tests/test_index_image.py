@@ -287,7 +287,7 @@ def photo_tiles() -> list[tuple[str, Image.Image]]:
     return tiles
 
 
-def test_photo_profile_catches_flips_crops_and_resizes(
+def test_photo_profile_catches_flips_crops_resizes_and_rotations(
     photo_tiles: list[tuple[str, Image.Image]],
 ) -> None:
     train, fresh = photo_tiles[0::2], [image for _, image in photo_tiles[1::2]]
@@ -299,6 +299,8 @@ def test_photo_profile_catches_flips_crops_and_resizes(
             lambda im: im.crop((5, 9, 91, 95)),  # 10% of each side gone
             lambda im: im.resize((150, 150), Image.Resampling.BICUBIC),
             lambda im: _jpeg(im, 70),
+            lambda im: im.rotate(-6.5, resample=Image.Resampling.BILINEAR),  # black corners
+            lambda im: _jpeg(im.rotate(4, resample=Image.Resampling.BICUBIC), 75),
         ):
             match = index.nearest(edit(tile))
             assert match.id == item_id and index.criterion(match) is not None

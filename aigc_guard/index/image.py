@@ -9,8 +9,8 @@ Two profiles share one index format:
   matter. An output larger than the items is also searched in sub-windows
   (a digit in one cell of a grid, or anywhere on a canvas).
 - `photo` (colour photos of any size): pHash + dHash candidates, then the same
-  distance over every crop of up to 10% per side and the mirror image
-  (see aigc_guard/index/photos.py).
+  distance, after removing a quadratic trend, over every crop of up to 10% per side,
+  the mirror image and rotations up to 8 degrees (see aigc_guard/index/photos.py).
 
 Decision (Carlini et al. 2023's criterion for calling a sample a copy, plus an
 absolute one): a query is a near-copy when its nearest distance is at or below
@@ -425,7 +425,7 @@ class ImageIndex:
             if trimmed.shape != gray.shape and min(trimmed.shape) >= MIN_SIDE:
                 gray = trimmed
                 image = PILImage.fromarray((trimmed * 255).astype(np.uint8))
-            return self._query_photo(gray, photos.hash_rows(image))
+            return self._query_photo(gray, photos.hash_rows(image, photos.HASH_ANGLES))
         return self._query(thumbnail(gray, self.resolution))
 
     def _query(self, grid: np.ndarray, *, exclude: int | None = None,
@@ -451,17 +451,27 @@ class ImageIndex:
     def _query_photo(
         self, gray: np.ndarray, hashes: np.ndarray, exclude: int | None = None
     ) -> NearestMatch:
+        """Photo profile: crop, mirror and rotation views of the query against the items
+        that the hashes or the embedding put forward."""
         s = self.settings
+        thumb = thumbnail(gray, s.resolution)
+        rows = self._photo_candidates(thumb, hashes, exclude)
+        items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
+        margin = PHOTO_MARGIN * s.resolution // 32
+        views = photos.crop_views(thumb, s.resolution, s.sigma, margin)
+        views += photos.rotated_views(gray, s.resolution, s.sigma, margin, photos.ANGLES)
+        return self._ranked(rows, photos.crop_similarities(items, views, s.resolution), None)
+
+    def _photo_candidates(
+        self, thumb: np.ndarray, hashes: np.ndarray, exclude: int | None
+    ) -> np.ndarray:
+        """Rows nearest by summed hash distance, and nearest by the embedding (both sides)."""
         by_hash = photos.hash_candidates(hashes, np.asarray(self._arrays["hashes"]),
                                          PHOTO_CANDIDATES + 1)  # fmt: skip
         by_hash = by_hash[by_hash != exclude][:PHOTO_CANDIDATES]
-        thumb = thumbnail(gray, s.resolution)
-        grid = vectors.low_pass(thumb, s.sigma)
+        grid = vectors.low_pass(thumb, self.settings.sigma)
         probes = vectors.embed(np.stack([grid, np.ascontiguousarray(grid[:, ::-1])]))
-        rows = np.union1d(by_hash, self._candidates(probes, exclude)[:PHOTO_CANDIDATES])
-        items = np.asarray(self._arrays["vectors"][rows], dtype=np.float32)
-        views = photos.crop_views(thumb, s.resolution, s.sigma, PHOTO_MARGIN * s.resolution // 32)
-        return self._ranked(rows, photos.crop_similarities(items, views, s.resolution), None)
+        return np.union1d(by_hash, self._candidates(probes, exclude)[:PHOTO_CANDIDATES])
 
     def _ranked(self, rows: np.ndarray, similarity: np.ndarray, where: str | None) -> NearestMatch:
         order = vectors.top_rows(similarity, RATIO_RANK + 1)
