@@ -51,7 +51,8 @@ ABLATION = [
         "+ corrections of Presidio's results",
         {"context", "patterns", "checksums", "gazetteers", "corrections"},
     ),
-    ("+ overlap resolution = the check", set(FEATURES)),
+    ("+ overlap resolution", set(FEATURES) - {"support"}),
+    ("+ a PERSON needs support, not a product's or firm's shape = the check", set(FEATURES)),
     ("the check without context enhancement", set(FEATURES) - {"context"}),
 ]
 

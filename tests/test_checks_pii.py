@@ -83,6 +83,36 @@ def test_look_alikes_pass(pii: PiiCheck) -> None:
         assert result.passed, (text, result.details["entities"])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Release notes: the Jira Cloud driver was updated and the exporter writes Parquet.",
+        "Migration to the Nimbus Router 3000 completed; the StreamBox Pro app follows.",
+        "Watson, Hudson and Hill signed a new contract (ref 882711750).",
+        "Moreno-Stanton signed a new contract last week.",
+        "De Haan NV thanks you for your business.",
+    ],
+)
+def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None:
+    types = {e["type"] for e in pii.inspect(Artifact.from_text(text)).details["entities"]}
+    assert not types & {"PERSON", "LOCATION"}, (text, types)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Booking confirmed for Helen Mason, passport to follow.", "Helen Mason"),
+        ("A sign-in to the account of Mark Costa from a new device.", "Mark Costa"),
+        ("Follow-up with Dr. Smith-Jones in two weeks.", "Smith-Jones"),
+        ("Dear Keano Stinis, your booking is confirmed.", "Keano Stinis"),
+        ("Thanks Fausto, see you soon.", "Fausto"),
+    ],
+)
+def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(name) == "PERSON", (text, found)
+
+
 def test_results_never_contain_the_values(pii: PiiCheck) -> None:
     result = pii.inspect(Artifact.from_text(LETTER))
     serialised = json.dumps(result.to_dict())

@@ -10,7 +10,8 @@ short texts at once through Presidio's BatchAnalyzerEngine.
 `features` switches our additions on and off for the benchmark's ablation:
 patterns (shapes beyond Presidio's), checksums, context (Presidio's context
 enhancement), gazetteers (names, places), corrections (Presidio's phone, NER and weak
-checksum results checked, see adjusted.py), resolve (one finding per stretch of text).
+checksum results checked, see adjusted.py), resolve (one finding per stretch of text),
+support (a PERSON needs a first name, title or greeting and no product or firm shape).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from aigc_guard.errors import DependencyError
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 
-FEATURES = frozenset({"patterns", "checksums", "context", "gazetteers", "corrections", "resolve"})
+FEATURES = frozenset(
+    {"patterns", "checksums", "context", "gazetteers", "corrections", "resolve", "support"}
+)
 # spaCy labels -> our types; everything else the model tags is ignored.
 NER_MAPPING = {
     "PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
@@ -333,13 +336,18 @@ def _recognizers(
     from aigc_guard.checks.pii import adjusted, patterns
 
     fix = "corrections" in features
-    ner = adjusted.CheckedNerRecognizer if fix else predefined.SpacyRecognizer
-    found: list[EntityRecognizer] = [
-        ner(
-            supported_language=language,
-            supported_entities=["PERSON", "LOCATION", "NRP", "DATE_TIME"],
+    ner_entities = ["PERSON", "LOCATION", "NRP", "DATE_TIME"]
+    ner: EntityRecognizer
+    if fix:
+        ner = adjusted.CheckedNerRecognizer(
+            supported_language=language, supported_entities=ner_entities,
+            support="support" in features,
+        )  # fmt: skip
+    else:
+        ner = predefined.SpacyRecognizer(
+            supported_language=language, supported_entities=ner_entities
         )
-    ]
+    found: list[EntityRecognizer] = [ner]
     for name in PRESIDIO_RECOGNIZERS:
         if "patterns" in features and name in REPLACED_BY_OURS:
             continue
@@ -355,7 +363,8 @@ def _recognizers(
         from aigc_guard.checks.pii.names import NameRecognizer
         from aigc_guard.checks.pii.places import PlaceRecognizer
 
-        found += [NameRecognizer(language), PlaceRecognizer(language)]
+        names = NameRecognizer(language, support="support" in features)
+        found += [names, PlaceRecognizer(language)]
     for spec in settings.recognizers:
         if spec.languages is None or language in spec.languages:
             found.append(patterns.custom_recognizer(spec, language))
