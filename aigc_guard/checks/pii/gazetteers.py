@@ -87,11 +87,13 @@ def _all_first_names() -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=1)
 def place_names() -> frozenset[str]:
     """Lower-cased names of cities (5,000+ inhabitants), US states and counties, countries."""
     return frozenset(_places())
 
 
+@functools.lru_cache(maxsize=1)
 def major_places() -> frozenset[str]:
     """Places big enough that a lone word naming one is more often the place than a name
     (Florence, Austin, Charlotte): cities of 150,000+, states, countries."""
