@@ -113,6 +113,15 @@ def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> Non
     assert found.get(name) == "PERSON", (text, found)
 
 
+def test_ner_only_runs_spacy_ner_alone_and_still_screens() -> None:
+    check = PiiCheck(ner_only=True)
+    assert check.engine()._nlp("en").pipe_names == ["ner"]
+    found = _types_at(check.inspect(Artifact.from_text(LETTER)).details["entities"], LETTER)
+    assert found.get("Maria Keller") == "PERSON"
+    assert found.get("maria.keller@example.org") == "EMAIL_ADDRESS"
+    assert found.get("(212) 555-0147") == "PHONE_NUMBER"
+
+
 def test_results_never_contain_the_values(pii: PiiCheck) -> None:
     result = pii.inspect(Artifact.from_text(LETTER))
     serialised = json.dumps(result.to_dict())

@@ -63,8 +63,6 @@ PHONE_REGIONS = ("US", "GB", "DE", "FR")
 TIE_ORDER = ("MEDICAL_RECORD_NUMBER", "US_PASSPORT", "US_DRIVER_LICENSE", "HEALTH_PLAN_NUMBER",
              "US_BANK_NUMBER", "PHONE_NUMBER")  # fmt: skip
 OVERLAP_CHARS = 2_000
-# spaCy runs its NER alone (see _spacy_pipeline): as accurate, and the check's fastest.
-NER_ONLY = True
 WORDS = re.compile(r"[^\W\d_]+")
 NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP", "DATE_TIME"})
 
@@ -284,6 +282,7 @@ def _nlp_engine(settings: PiiSettings) -> Any:
     engine = _LeanSpacyEngine(
         models=[{"lang_code": lang, "model_name": models[lang]} for lang in settings.languages],
         ner_model_configuration=configuration,
+        ner_only=settings.ner_only,
     )
     engine.load()
     return engine
@@ -306,13 +305,16 @@ def _lean_engine_class() -> type:
     from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 
     class LeanSpacyEngine(SpacyNlpEngine):
-        """spaCy with only what Presidio and our rules read: tokens and entities. Without a
-        lemmatizer, a token's lemma is its lower-case text (context words are matched on
-        it)."""
+        """spaCy without its parser (Presidio never reads the parse) and, with `ner_only`,
+        without tagger and lemmatizer: then a token's lemma is its lower-case text."""
+
+        def __init__(self, *, ner_only: bool = False, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.ner_only = ner_only
 
         def load(self) -> None:
             self.nlp = {  # type: ignore[assignment]  # Presidio types it None until load
-                m["lang_code"]: _spacy_pipeline(m["model_name"], NER_ONLY) for m in self.models
+                m["lang_code"]: _spacy_pipeline(m["model_name"], self.ner_only) for m in self.models
             }
 
         def _doc_to_nlp_artifact(self, doc: Any, language: str) -> NlpArtifacts:
@@ -325,11 +327,12 @@ def _lean_engine_class() -> type:
 
 
 @functools.lru_cache(maxsize=8)
-def _spacy_pipeline(model: str, ner_only: bool = True) -> Any:
+def _spacy_pipeline(model: str, ner_only: bool = False) -> Any:
     """One loaded spaCy pipeline per model and process, shared by every engine: Presidio
     only reads from it, and loading takes seconds. Never the dependency parser (a third
     of the model's time); with `ner_only`, only the NER and the token vectors it listens
-    to (the tagger, attribute ruler and lemmatizer were 45% of the rest)."""
+    to (the tagger, attribute ruler and lemmatizer are 45% of the rest; without lemmas
+    context words match fewer inflected forms)."""
     import spacy
 
     nlp = spacy.load(model, exclude=["parser"])
