@@ -119,7 +119,7 @@ class PiiSettings(CheckSettings):
     language: str | list[str] = "en"
     spacy_model: str | dict[str, str] | None = None
     chunk_chars: int = Field(default=100_000, ge=1_000, le=1_000_000)
-    # spaCy's NER alone (no tagger, lemmatizer): about 30% faster, but context words
+    # spaCy's NER alone (no tagger, lemmatizer): a quarter less CPU time, but context words
     # are matched on the text, not on lemmas, and recall drops (benchmarks/pii.py).
     ner_only: bool = False
     images: ImageScreening = ImageScreening()
