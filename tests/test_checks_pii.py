@@ -277,7 +277,9 @@ def test_bad_options_are_refused(options: dict) -> None:
 
 
 def test_settings_resolve_rules_with_defaults() -> None:
-    settings = PiiSettings(on_fail="block", entities={"PERSON": {"score_threshold": 0.7}})
+    settings = PiiSettings.model_validate(
+        {"on_fail": "block", "entities": {"PERSON": {"score_threshold": 0.7}}}
+    )
     assert settings.rule("PERSON").model_dump() == {
         "action": "block", "score_threshold": 0.7, "operator": "replace"
     }  # fmt: skip
