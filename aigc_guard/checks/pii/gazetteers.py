@@ -49,14 +49,24 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
 
 
-def is_first_name(word: str) -> bool:
+def is_first_name(word: str, *, with_common_words: bool = False) -> bool:
+    """`word` is a known given name; `with_common_words` also accepts the names that are
+    more often ordinary words (Mark, Jack, Robin), for spans already tagged PERSON."""
     names = first_names()
-    return word.lower() in names or fold(word) in names
+    if word.lower() in names or fold(word) in names:
+        return True
+    return with_common_words and fold(word) in COMMON_WORDS and fold(word) in _all_first_names()
 
 
 @functools.lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Lower-cased given names (compound names split on '+'), common words removed."""
+    return _all_first_names() - COMMON_WORDS
+
+
+@functools.lru_cache(maxsize=1)
+def _all_first_names() -> frozenset[str]:
+    """Lower-cased given names (compound names split on '+'), common words included."""
     try:
         data = resources.files("gender_guesser").joinpath("data/nam_dict.txt")
         text = data.read_text(encoding="utf-8")
@@ -74,14 +84,16 @@ def first_names() -> frozenset[str]:
         for piece in parts[1].replace("+", " ").replace("-", " ").split():
             if len(piece) > 1:
                 names.update((piece.lower(), fold(piece)))
-    return frozenset(names - COMMON_WORDS)
+    return frozenset(names)
 
 
+@functools.lru_cache(maxsize=1)
 def place_names() -> frozenset[str]:
     """Lower-cased names of cities (5,000+ inhabitants), US states and counties, countries."""
     return frozenset(_places())
 
 
+@functools.lru_cache(maxsize=1)
 def major_places() -> frozenset[str]:
     """Places big enough that a lone word naming one is more often the place than a name
     (Florence, Austin, Charlotte): cities of 150,000+, states, countries."""

@@ -8,7 +8,8 @@ Rules, in order of confidence:
   Employee:, Dear): 0.6, known first name or not;
 - a known first name alone after a greeting (Dear, Hi, Thanks) or as a chat speaker
   ("Anna: ..."): 0.6; capitalised inside a sentence, or tagged PROPN by spaCy: 0.45.
-A run followed by a street type or a company suffix is left to other rules.
+A run followed by a street type or a company suffix is left to other rules; one shaped
+like a product or a firm (support.py) drops below threshold, unless after a title.
 """
 
 from __future__ import annotations
@@ -34,13 +35,15 @@ CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:[ \t]+{CAPS_WORD})+\b")
 TITLED = re.compile(
     rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{0,3}})"
 )
+LABELS = (
+    r"(?:Patient|Name|Employee|Applicant|Passenger|Candidate|Customer|Client|Driver"
+    r"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name)"
+)
 LABELLED = re.compile(
-    rf"\b(?:Patient|Name|Employee|Applicant|Passenger|Candidate|Customer|Client|Driver"
-    rf"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name)"
-    rf"[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+    rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
 )
 COMPANY_AFTER = re.compile(
-    r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|SAS|S\.?A\.?R\.?L|Srl"
+    r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|S\.A|SAS|S\.?A\.?R\.?L|Srl"
     r"|S\.r\.l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b"
 )
 # Words after which a known first name is a person ("ask Anna", "with Anna")...
@@ -79,10 +82,24 @@ CAPS_STOP_WORDS = frozenset({
 class NameRecognizer(TextRecognizer):
     """PERSON from first-name gazetteer rules (see the module docstring)."""
 
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, *, support: bool = True) -> None:
         super().__init__(entities=["PERSON"], name="aigc_guard:names", language=language)
+        self.support = support
 
     def find(self, text: str, doc: Any) -> Iterable[Hit]:
+        from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against
+
+        if not self.support:
+            yield from self._candidates(text, doc)
+            return
+        for kind, start, end, score in self._candidates(text, doc):
+            # A product or a firm; spaCy's ORG or PRODUCT tag only counts against a lone
+            # first name (the small model tags many real full names ORG).
+            if score < 0.85 and against(text, start, end, doc if score < 0.6 else None):
+                score = min(score, UNSUPPORTED_SCORE)
+            yield (kind, start, end, score)
+
+    def _candidates(self, text: str, doc: Any) -> Iterator[Hit]:
         names = first_names()
         yield from _titled(text)
         yield from _labelled(text)

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import place_names
+from aigc_guard.checks.pii.names import COMPANY_AFTER
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer
 
 STREET_TYPES_EN = (
@@ -176,6 +177,8 @@ def _place(text: str, run: re.Match[str], places: frozenset[str]) -> Iterator[Hi
         candidate = run.group()[: words[size - 1].end()]
         known = candidate.lower() in places
         if known or (after_place_word and PLACE_SHAPE.match(candidate)):
+            if COMPANY_AFTER.match(text, run.start() + len(candidate)):
+                return  # "de Haan NV", "Lyon SA": a company
             score = 0.6 if after_place_word else (0.35 if known else 0.0)
             if score:
                 yield ("LOCATION", run.start(), run.start() + len(candidate), score)

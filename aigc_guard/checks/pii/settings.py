@@ -10,6 +10,7 @@ language without a spaCy model.
       score_threshold: 0.4       # the default threshold
       operator: replace          # the default redaction: replace | mask | hash | remove
       screen: all                # every type in the catalog (or `listed`: only `entities`)
+      ner_only: false            # true: spaCy runs its NER alone (faster, lower recall)
       entities:
         US_SSN: {action: block}
         DATE_TIME: {action: allow}
@@ -118,6 +119,9 @@ class PiiSettings(CheckSettings):
     language: str | list[str] = "en"
     spacy_model: str | dict[str, str] | None = None
     chunk_chars: int = Field(default=100_000, ge=1_000, le=1_000_000)
+    # spaCy's NER alone (no tagger, lemmatizer): a quarter less CPU time, but context words
+    # are matched on the text, not on lemmas, and recall drops (benchmarks/pii.py).
+    ner_only: bool = False
     images: ImageScreening = ImageScreening()
 
     @model_validator(mode="before")

@@ -1,0 +1,109 @@
+"""Whether a capitalised span the NER model or a gazetteer calls a person has support.
+
+The small spaCy model calls many product and company names PERSON ("Jira Cloud",
+"Davis, Begum and Horton"), so a PERSON needs evidence beyond the model:
+- support: a known first name among its words (Mark and Jack included), a title, form
+  label or greeting before it, a chat speaker's colon after it, or a person's shape (an
+  initial, a particle: "J. Smith", "Anne van Klaarwater", "DOE JANE");
+- against: a product's shape (a model number or version right after it: "Nimbus
+  Router 3000", "Surface Pro 9"), a firm's shape (three or more capitalised words in a list,
+  "Watson, Hudson and Hill"; two surnames joined by a hyphen with nothing before them,
+  "Moreno-Stanton"), or spaCy tagging it ORG or PRODUCT.
+Unsupported or firm- and product-shaped candidates get a score below any sensible
+threshold (UNSUPPORTED_SCORE), so a policy can still lower its threshold to see them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aigc_guard.checks.pii.gazetteers import is_first_name
+from aigc_guard.checks.pii.names import LABELS, SALUTATION, TITLES
+from aigc_guard.checks.pii.textual import line_start
+
+UNSUPPORTED_SCORE = 0.3
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LOWER = "a-zß-öø-ÿ"
+_CAP = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}][{_LOWER}'’]+)?"
+# Titles, form labels and greetings (names.py's lists) after which a run is a person.
+PERSON_BEFORE = re.compile(
+    rf"(?:\b{TITLES}\.?[ \t]+|\b{LABELS}[ \t]*:?[ \t]+|{SALUTATION.pattern.removesuffix('$')})$",
+    re.IGNORECASE,
+)
+# A model number or version right after the span: "Router 3000", "PowerEdge R750".
+PRODUCT_AFTER = re.compile(r"[ \t]+(?:v?\d[\w.]*|[A-Z]{1,3}\d+\w*)(?![\w/-])")
+# Three or more single capitalised words in a list: a firm ("Watson, Hudson and Hill").
+FIRM_LIST = re.compile(
+    rf"(?<![\w])(?:{_CAP},[ \t]+)+{_CAP},?[ \t]+(?:and|&|e|y|et|und|en)[ \t]+{_CAP}(?![\w])"
+)
+PERSON_SHAPE = re.compile(
+    r"(?:^|\s)(?:[A-Z]\.|von|van|de|der|den|di|da|del|della|dos|du|le|la|ten|ter|zu|bin"
+    r"|ibn)\s"
+)
+NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
+
+
+def has_support(text: str, start: int, end: int) -> bool:
+    """A known first name among the span's words, a title, label or greeting before
+    it, a speaker's colon after it, or a person's shape (initial, particle, capitals)."""
+    value = text[start:end]
+    words = [w for w in re.split(r"[\s-]+", value.replace(".", " ")) if len(w) > 1]
+    if any(is_first_name(w, with_common_words=True) for w in words):
+        return True
+    if in_context(text, start, end):
+        return True
+    return bool(PERSON_SHAPE.search(f" {value} ")) or (value.isupper() and len(words) > 1)
+
+
+def in_context(text: str, start: int, end: int) -> bool:
+    """A title, form label or greeting right before the span, or a speaker's colon."""
+    line = line_start(text, start)
+    if PERSON_BEFORE.search(text[max(line, start - 24) : start]):
+        return True
+    return text[end : end + 1] == ":" and not text[line:start].strip()
+
+
+def against(text: str, start: int, end: int, doc: Any = None) -> bool:
+    """Shaped like a product or a firm, or (when `doc` is given) tagged a non-person
+    entity by spaCy with no title, label or greeting before it. The small model tags
+    many real full names ORG ("Helen Mason"): callers pass `doc` only for weak
+    candidates such as a lone first name."""
+    if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
+        return True
+    value = text[start:end]
+    # Two surnames joined by a hyphen, alone: a firm (a double first name such as
+    # Jean-Pierre is a person).
+    lone = "-" in value and " " not in value.strip() and not in_context(text, start, end)
+    if lone and not all(is_first_name(p) for p in value.split("-")):
+        return True
+    return tagged_not_person(doc, start, end) and not in_context(text, start, end)
+
+
+def in_firm_list(text: str, start: int, end: int) -> bool:
+    """The span lies inside a list of three or more single capitalised words."""
+    low = max(0, start - 80)
+    for match in FIRM_LIST.finditer(text, low, min(len(text), end + 80)):
+        if match.start() <= start and end <= match.end():
+            return True
+    return False
+
+
+def tagged_not_person(doc: Any, start: int, end: int) -> bool:
+    """spaCy tagged a span overlapping [start, end) as an organisation or product."""
+    if doc is None:
+        return False
+    return any(
+        ent.label_ in NOT_PEOPLE_LABELS and ent.start_char < end and start < ent.end_char
+        for ent in doc.ents
+    )
+
+
+__all__ = [
+    "UNSUPPORTED_SCORE",
+    "against",
+    "has_support",
+    "in_context",
+    "in_firm_list",
+    "tagged_not_person",
+]
