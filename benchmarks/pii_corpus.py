@@ -111,6 +111,26 @@ TUNING = [
              "Batch {sku} passed QA on {event_date}: 48 of 50 samples within tolerance, mean "
              "temperature 21.4 C, device firmware {version}. Next calibration in 90 days, "
              "serial {serial}."),
+    # Added on 2026-12-03 (issue 8, second round) before any LOCATION tuning: town names
+    # in the wordings the first fourteen templates lacked (only "lives in" had one).
+    Template("travel-itinerary", "travel",
+             "Itinerary for {name}: departing from {city} on {event_date}, booking {order}. "
+             "The confirmation was sent to {email}."),
+    Template("hr-relocation", "hr",
+             "Relocation request. {name}, resident of {city}, asks for a transfer to the "
+             "{company} office from {event_date}. Contact: {phone}."),
+    Template("clinic-intake", "clinical",
+             "Intake form\nName: {name}\nDate of birth: {dob}\nCity: {city}\nPhone: {phone}\n"
+             "Reason for visit: persistent cough"),
+    Template("bank-dateline", "bank",
+             "{city}, {event_date}\nDear {name},\nplease find enclosed the statement for account "
+             "{bank_account}. Yours sincerely, the branch team"),
+    Template("chat-hometown", "chat",
+             "{first}: where did you grow up?\nme: a small town called {city}, you?\n{first}: "
+             "not far from there actually. text me at {phone}"),
+    Template("clean-tools", "clean",
+             "Logged in to {product} on {event_date}. The fix ships in {version}; details in "
+             "Confluence and in the release notes from {company}. Order {order} is unaffected."),
 ]  # fmt: skip
 
 HELD_OUT = [

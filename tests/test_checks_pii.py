@@ -113,6 +113,38 @@ def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> Non
     assert found.get(name) == "PERSON", (text, found)
 
 
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("The patient lives in Quellbrunnsdorf and works from home.", "Quellbrunnsdorf"),
+        ("Mr Weber, resident of Kleinvollersbach, asked for a transfer.", "Kleinvollersbach"),
+        ("Intake form\nName: Ada Lenz\nCity: Oberwaldeck\nPhone: on file", "Oberwaldeck"),
+        ("Niederhollenstett, 12 March 2026\nDear customer, your statement follows.",
+         "Niederhollenstett"),
+        ("me: a small town called Vossenkamperveen, you?", "Vossenkamperveen"),
+    ],
+)  # fmt: skip
+def test_an_unknown_town_in_a_place_context_is_a_location(
+    pii: PiiCheck, text: str, town: str
+) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(town) == "LOCATION", (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We moved the reports to Windows Server 2022 last night.",
+        "Ask Echo Show 8 to play the news in the kitchen.",
+        "Details are in the release notes from Baxter Group and from Hayes, Baxter and Roux.",
+        "Monday, 12 March 2026: the exporter now writes Parquet files.",
+    ],
+)
+def test_products_firms_and_weekdays_are_not_locations(pii: PiiCheck, text: str) -> None:
+    types = {e["type"] for e in pii.inspect(Artifact.from_text(text)).details["entities"]}
+    assert "LOCATION" not in types, (text, types)
+
+
 def test_ner_only_runs_spacy_ner_alone_and_still_screens() -> None:
     check = PiiCheck(ner_only=True)
     assert check.engine()._nlp("en").pipe_names == ["ner"]

@@ -52,6 +52,8 @@ CHECKSUM_CAP = 0.3
 # name's ("McDonald", "MacArthur", "DiCaprio", "LeBlanc").
 PRODUCT_WORD = re.compile(r"[a-z]{3}[A-Z]")
 SHORT_CAPS = re.compile(r"[A-Z]{1,3}\.?")
+# A model or version number right after a capitalised run: a product, not a place.
+MODEL_NUMBER_AFTER = re.compile(r"[ \t]+[A-Z]?\d{1,4}[A-Za-z]?(?![\w.,/-]?\d)")
 
 
 def phone_formatted(value: str) -> bool:
@@ -119,6 +121,8 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
     words = value.replace(".", "").lower().split()
     if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text, result.end):
         return False
+    if result.entity_type == "LOCATION" and MODEL_NUMBER_AFTER.match(text, result.end):
+        return False  # "Windows Server 2022", "Echo Show 8": a product and its model
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
         line = line_start(text, result.start)
         speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()

