@@ -7,7 +7,7 @@ so the table can be filled cell by cell on a busy machine; --table prints it.
     nice -n 10 .venv/bin/python benchmarks/dp_generators.py --kind vae --epsilon inf  # no DP
     nice -n 10 .venv/bin/python benchmarks/dp_generators.py --kind real      # reference rows
     nice -n 10 .venv/bin/python benchmarks/dp_generators.py --kind dp-classifier --epsilon 10
-    .venv/bin/python benchmarks/dp_generators.py --table
+    .venv/bin/python benchmarks/dp_generators.py --table   # newest row per cell
 
 Per generator cell: train on the 4,000 training digits (DP-SGD through
 aigc_guard.train, or the same network and loss with plain Adam for `inf`); draw
@@ -283,7 +283,6 @@ def _private_step_seconds(spec: Any, config: Any, batch: int) -> float:
 
     import torch
     from opacus import PrivacyEngine
-
     from opacus.utils.fast_gradient_clipping_utils import DPTensorFastGradientClipping
 
     from aigc_guard.train.dp_sgd import uses_ghost_clipping
@@ -539,8 +538,20 @@ def _cells(row: dict[str, Any]) -> list[str]:
     ]  # fmt: skip
 
 
+def _newest_per_cell(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (kind, epsilon target): the last appended. Older rows stay in the file
+    as history (e.g. the conv VAE before the MLP VAE), in first-seen cell order."""
+    cells: dict[tuple[str, Any], dict[str, Any]] = {}
+    for row in rows:
+        target = row.get("epsilon_target")
+        key = (row["kind"], None if target is None or math.isinf(target) else target)
+        cells[key] = row
+    return list(cells.values())
+
+
 def _print_table(path: Path, *, markdown: bool = False) -> None:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = _newest_per_cell(rows)
     if markdown:
         print("| " + " | ".join(COLUMNS) + " |")
         print("|" + "---|" * len(COLUMNS))

@@ -80,7 +80,7 @@ def _groups(channels: int) -> int:
     return next(g for g in (8, 4, 2, 1) if channels % g == 0)
 
 
-def ConditionalVae(config: VaeConfig) -> nn.Module:  # noqa: N802 (the kind's network name)
+def ConditionalVae(config: VaeConfig) -> nn.Module:
     """The network of `config.arch`: forward(x, y) -> per-example negative ELBO."""
     return MlpVae(config) if config.arch == "mlp" else ConvVae(config)
 
@@ -177,7 +177,7 @@ class ConvVae(_Elbo):
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         h = self.project(torch.cat([z, self.dec_label(labels)], dim=1))
-        return self.decoder(h)  # type: ignore[no-any-return]
+        return self.decoder(h)
 
 
 def vae_sample(
