@@ -532,20 +532,26 @@ def _cells(row: dict[str, Any]) -> list[str]:
     else:
         eps = f"{target:g} / {row.get('epsilon')}"
     return [
-        row["kind"], eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
+        _label(row), eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
         _fmt(row, "frechet", "{:.1f}"), _fmt(row, "memorized_share", "{:.1%}"),
         _fmt(row, "train_seconds", "{:.0f} s"), _fmt(row, "dp_over_plain", "{:.2f}x"),
     ]  # fmt: skip
 
 
+def _label(row: dict[str, Any]) -> str:
+    """The kind, with the VAE's architecture when it is not the default conv network."""
+    arch = (row.get("config") or {}).get("arch")
+    return row["kind"] if arch in (None, "conv") else f"{row['kind']} ({arch})"
+
+
 def _newest_per_cell(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (kind, epsilon target): the last appended. Older rows stay in the file
-    as history (e.g. the conv VAE before the MLP VAE), in first-seen cell order."""
-    cells: dict[tuple[str, Any], dict[str, Any]] = {}
+    as history (reruns of a cell), in first-seen cell order."""
+    cells: dict[tuple[str, Any], dict[str, Any]] = {}  # (kind and architecture, epsilon)
     for row in rows:
         target = row.get("epsilon_target")
-        key = (row["kind"], None if target is None or math.isinf(target) else target)
-        cells[key] = row
+        eps = None if target is None or math.isinf(target) else target
+        cells[(_label(row), eps)] = row
     return list(cells.values())
 
 

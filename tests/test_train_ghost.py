@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -52,7 +53,7 @@ def _summed(mode: str, network: torch.nn.Module, clip: float, images, labels) ->
 @pytest.mark.parametrize("clip", [1e-3, 1e6])  # clipping bites / clipping is a no-op
 def test_ghost_clipping_gives_the_hooks_mode_clipped_sum(clip: float) -> None:
     torch.manual_seed(0)
-    network = ConditionalVae(VaeConfig(hidden=16, latent_dim=4))
+    network = ConditionalVae(VaeConfig(arch="mlp", hidden=16, latent_dim=4))
     images, labels = torch.rand(8, 1, 28, 28) * 2 - 1, torch.arange(8) % 10
     ghost = _summed("ghost", network, clip, images, labels)
     hooks = _summed("hooks", network, clip, images, labels)
@@ -62,7 +63,7 @@ def test_ghost_clipping_gives_the_hooks_mode_clipped_sum(clip: float) -> None:
 def test_one_examples_ghost_clipped_gradient_stays_within_the_bound() -> None:
     clip = 0.01  # far below the raw norm (hundreds of nats per image)
     torch.manual_seed(0)
-    network = ConditionalVae(VaeConfig(hidden=16, latent_dim=4))
+    network = ConditionalVae(VaeConfig(arch="mlp", hidden=16, latent_dim=4))
     image, label = torch.rand(1, 1, 28, 28) * 2 - 1, torch.tensor([5])
     module, optimizer = _private(network, clip, "ghost")
     DPTensorFastGradientClipping(module, optimizer, module(image, label), "mean").backward()
@@ -71,9 +72,9 @@ def test_one_examples_ghost_clipped_gradient_stays_within_the_bound() -> None:
 
 
 def test_ghost_clipping_only_for_linear_networks_without_multiplicity() -> None:
-    assert uses_ghost_clipping(ConditionalVae(VaeConfig(hidden=8)), multiplicity=1)
-    assert not uses_ghost_clipping(ConditionalVae(VaeConfig(hidden=8)), multiplicity=2)
-    assert not uses_ghost_clipping(ConditionalVae(VaeConfig(arch="conv", width=8)), multiplicity=1)
+    assert uses_ghost_clipping(ConditionalVae(VaeConfig(arch="mlp", hidden=8)), multiplicity=1)
+    assert not uses_ghost_clipping(ConditionalVae(VaeConfig(arch="mlp", hidden=8)), multiplicity=2)
+    assert not uses_ghost_clipping(ConditionalVae(VaeConfig(width=8)), multiplicity=1)  # conv
     assert not uses_ghost_clipping(DiffusionUNet(DiffusionConfig(width=8)), multiplicity=1)
 
 
@@ -83,3 +84,27 @@ def test_a_version_1_vae_config_loads_as_the_conv_network() -> None:
     config = VaeConfig.from_json(old, source="model.json")
     assert config.arch == "conv" and config.width == 16
     assert type(ConditionalVae(config)).__name__ == "ConvVae"
+
+
+@pytest.mark.slow
+def test_an_mlp_vae_trains_with_ghost_clipping_and_saves_plain_weights(tmp_path: Path) -> None:
+    import numpy as np
+
+    from aigc_guard.train.data import ImageDataset, load_mnist5k
+    from aigc_guard.train.generator import PrivateImageGenerator
+    from aigc_guard.train.kinds import spec_for
+
+    train = load_mnist5k().train
+    rows = np.arange(0, len(train), 40)
+    small = ImageDataset(name="mnist5k/train-100", images=train.images[rows],
+                         labels=train.labels[rows], ids=[train.ids[i] for i in rows])  # fmt: skip
+    result = spec_for("vae").train(
+        small, out_dir=tmp_path / "run", target_delta=1e-3, epochs=1, batch_size=20,
+        accountant="rdp", config=VaeConfig(arch="mlp", hidden=16), max_steps=3, progress=False,
+    )  # fmt: skip
+    assert result.card.steps == 3 and result.card.epsilon > 0
+    state = torch.load(tmp_path / "run" / "training_state.pt", weights_only=True)
+    expected = set(ConditionalVae(VaeConfig(arch="mlp", hidden=16)).state_dict())
+    assert set(state["network"]) == expected  # the plain network's keys, no "_module."
+    model = PrivateImageGenerator.load(tmp_path / "run")
+    assert model.sample_array(4, labels=[0, 1, 2, 3], seed=0).shape == (4, 28, 28)

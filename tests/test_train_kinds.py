@@ -21,7 +21,7 @@ from aigc_guard.train.kinds import KINDS, spec_for
 from aigc_guard.train.multiplicity import average_draws, repeat_draws
 
 IMAGE_KINDS = {name: spec for name, spec in KINDS.items() if spec.modality == "image"}  # lm: text
-TINY = {"gan": {"g_width": 8, "d_width": 8}, "vae": {"hidden": 16}, "diffusion": {"width": 8,
+TINY = {"gan": {"g_width": 8, "d_width": 8}, "vae": {"width": 8}, "diffusion": {"width": 8,
         "noise_multiplicity": 2, "sample_steps": 3}}  # fmt: skip
 
 

@@ -108,11 +108,10 @@ KINDS: dict[str, ModelSpec] = {
             config_name="VaeConfig",
             network_name="ConditionalVae",
             sampler_name="vae_sample",
-            # 1,000 steps at sample rate 0.25 on 4,000 digits (tuned on a 3,500/500 split)
-            epochs=250,
-            batch_size=1000,
-            lr=5e-3,
-            ema_decay=0.995,
+            epochs=60,
+            batch_size=256,
+            lr=2e-3,
+            ema_decay=0.99,
         ),
         ModelSpec(
             name="diffusion",
