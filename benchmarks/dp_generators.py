@@ -76,6 +76,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--max-grad-norm", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--ema-decay", type=float, default=None, help="default: the kind's")
     parser.add_argument("--config", default="{}", help='JSON overrides, e.g. {"width": 16}')
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
@@ -98,9 +99,10 @@ def _generator_cell(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     epochs = spec.epochs if args.epochs is None else args.epochs
     batch = spec.batch_size if args.batch_size is None else args.batch_size
     lr = spec.lr if args.lr is None else args.lr
+    ema = spec.ema_decay if args.ema_decay is None else args.ema_decay
     row: dict[str, Any] = {
         "kind": args.kind, "epsilon_target": args.epsilon, "epochs": epochs, "batch": batch,
-        "lr": lr, "config": dataclasses.asdict(config),
+        "lr": lr, "ema_decay": ema, "config": dataclasses.asdict(config),
     }  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -115,6 +117,7 @@ def _generator_cell(split: Any, args: argparse.Namespace) -> dict[str, Any]:
                 target_delta=args.delta, epochs=epochs, batch_size=batch, lr=lr,
                 max_grad_norm=args.max_grad_norm, config=config, seed=args.seed,
                 max_steps=args.max_steps, progress=True,
+                **({} if args.ema_decay is None else {"ema_decay": args.ema_decay}),
             )  # fmt: skip
             network = PrivateImageGenerator.load(result.model_dir).module
             steps = result.card.steps
@@ -162,6 +165,7 @@ def _train_plain(
     from aigc_guard.train.multiplicity import repeat_draws
 
     network = spec.build(config)
+    decay = spec.ema_decay if args.ema_decay is None else args.ema_decay
     ema = copy.deepcopy(network).requires_grad_(False)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     k = int(getattr(config, "noise_multiplicity", 1))
@@ -177,7 +181,7 @@ def _train_plain(
                 optimizer.step()
                 with torch.no_grad():
                     for a, b in zip(ema.parameters(), network.parameters(), strict=True):
-                        a.lerp_(b, 1.0 - spec.ema_decay)
+                        a.lerp_(b, 1.0 - decay)
                 steps += 1
                 advance(1)
                 if steps >= total:
