@@ -7,7 +7,7 @@ so the table can be filled cell by cell on a busy machine; --table prints it.
     nice -n 10 .venv/bin/python benchmarks/dp_generators.py --kind vae --epsilon inf  # no DP
     nice -n 10 .venv/bin/python benchmarks/dp_generators.py --kind real      # reference rows
     nice -n 10 .venv/bin/python benchmarks/dp_generators.py --kind dp-classifier --epsilon 10
-    .venv/bin/python benchmarks/dp_generators.py --table
+    .venv/bin/python benchmarks/dp_generators.py --table   # newest row per cell
 
 Per generator cell: train on the 4,000 training digits (DP-SGD through
 aigc_guard.train, or the same network and loss with plain Adam for `inf`); draw
@@ -76,6 +76,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--max-grad-norm", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=None)
+    parser.add_argument("--ema-decay", type=float, default=None, help="default: the kind's")
     parser.add_argument("--config", default="{}", help='JSON overrides, e.g. {"width": 16}')
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
@@ -98,9 +99,10 @@ def _generator_cell(split: Any, args: argparse.Namespace) -> dict[str, Any]:
     epochs = spec.epochs if args.epochs is None else args.epochs
     batch = spec.batch_size if args.batch_size is None else args.batch_size
     lr = spec.lr if args.lr is None else args.lr
+    ema = spec.ema_decay if args.ema_decay is None else args.ema_decay
     row: dict[str, Any] = {
         "kind": args.kind, "epsilon_target": args.epsilon, "epochs": epochs, "batch": batch,
-        "lr": lr, "config": dataclasses.asdict(config),
+        "lr": lr, "ema_decay": ema, "config": dataclasses.asdict(config),
     }  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -115,6 +117,7 @@ def _generator_cell(split: Any, args: argparse.Namespace) -> dict[str, Any]:
                 target_delta=args.delta, epochs=epochs, batch_size=batch, lr=lr,
                 max_grad_norm=args.max_grad_norm, config=config, seed=args.seed,
                 max_steps=args.max_steps, progress=True,
+                **({} if args.ema_decay is None else {"ema_decay": args.ema_decay}),
             )  # fmt: skip
             network = PrivateImageGenerator.load(result.model_dir).module
             steps = result.card.steps
@@ -162,6 +165,7 @@ def _train_plain(
     from aigc_guard.train.multiplicity import repeat_draws
 
     network = spec.build(config)
+    decay = spec.ema_decay if args.ema_decay is None else args.ema_decay
     ema = copy.deepcopy(network).requires_grad_(False)
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
     k = int(getattr(config, "noise_multiplicity", 1))
@@ -177,7 +181,7 @@ def _train_plain(
                 optimizer.step()
                 with torch.no_grad():
                     for a, b in zip(ema.parameters(), network.parameters(), strict=True):
-                        a.lerp_(b, 1.0 - spec.ema_decay)
+                        a.lerp_(b, 1.0 - decay)
                 steps += 1
                 advance(1)
                 if steps >= total:
@@ -283,28 +287,37 @@ def _private_step_seconds(spec: Any, config: Any, batch: int) -> float:
 
     import torch
     from opacus import PrivacyEngine
+    from opacus.utils.fast_gradient_clipping_utils import DPTensorFastGradientClipping
 
+    from aigc_guard.train.dp_sgd import uses_ghost_clipping
     from aigc_guard.train.multiplicity import average_draws
 
     network = _trainable(spec, config)
+    k = int(getattr(config, "noise_multiplicity", 1)) if spec.name != "gan" else 1
+    ghost = spec.name != "gan" and uses_ghost_clipping(network, multiplicity=k)
     optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(torch.zeros(4000, 1)), batch_size=batch
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        module, optimizer, _ = PrivacyEngine(accountant="rdp").make_private(
+        wrapped = PrivacyEngine(accountant="rdp").make_private(
             module=network, optimizer=optimizer, data_loader=loader, noise_multiplier=1.0,
             max_grad_norm=1.0, poisson_sampling=True,
+            **({"grad_sample_mode": "ghost"} if ghost else {}),
         )  # fmt: skip
+        module, optimizer = wrapped[0], wrapped[1]
         inputs = _step_inputs(spec, config, batch)
-        k = int(getattr(config, "noise_multiplicity", 1)) if spec.name != "gan" else 1
         times = []
         for _ in range(TIMED_STEPS + 1):
             t0 = time.perf_counter()
             optimizer.zero_grad(set_to_none=True)
-            _loss(spec, module, inputs).backward()
-            average_draws(optimizer.params, k)
+            if ghost:  # as dp_sgd.private_step: two backward passes, no per-example grads
+                rows = module(*inputs)
+                DPTensorFastGradientClipping(module, optimizer, rows, "mean").backward()
+            else:
+                _loss(spec, module, inputs).backward()
+                average_draws(optimizer.params, k)
             optimizer.step()
             times.append(time.perf_counter() - t0)
     return float(np.median(times[1:]))
@@ -523,14 +536,32 @@ def _cells(row: dict[str, Any]) -> list[str]:
     else:
         eps = f"{target:g} / {row.get('epsilon')}"
     return [
-        row["kind"], eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
+        _label(row), eps, _fmt(row, "epochs", "{}"), _fmt(row, "downstream_accuracy", "{:.1%}"),
         _fmt(row, "frechet", "{:.1f}"), _fmt(row, "memorized_share", "{:.1%}"),
         _fmt(row, "train_seconds", "{:.0f} s"), _fmt(row, "dp_over_plain", "{:.2f}x"),
     ]  # fmt: skip
 
 
+def _label(row: dict[str, Any]) -> str:
+    """The kind, with the VAE's architecture when it is not the default conv network."""
+    arch = (row.get("config") or {}).get("arch")
+    return row["kind"] if arch in (None, "conv") else f"{row['kind']} ({arch})"
+
+
+def _newest_per_cell(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (kind, epsilon target): the last appended. Older rows stay in the file
+    as history (reruns of a cell), in first-seen cell order."""
+    cells: dict[tuple[str, Any], dict[str, Any]] = {}  # (kind and architecture, epsilon)
+    for row in rows:
+        target = row.get("epsilon_target")
+        eps = None if target is None or math.isinf(target) else target
+        cells[(_label(row), eps)] = row
+    return list(cells.values())
+
+
 def _print_table(path: Path, *, markdown: bool = False) -> None:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    rows = _newest_per_cell(rows)
     if markdown:
         print("| " + " | ".join(COLUMNS) + " |")
         print("|" + "---|" * len(COLUMNS))

@@ -75,10 +75,10 @@ def wrap(model: nn.Module) -> nn.Module:
 def unwrap(module: Any) -> nn.Module:
     """The plain model inside Opacus' GradSampleModule and DPDDP wrappers."""
     from opacus.distributed import DifferentiallyPrivateDistributedDataParallel as DPDDP
-    from opacus.grad_sample import GradSampleModule
+    from opacus.grad_sample.gsm_base import AbstractGradSampleModule  # hooks and ghost modes
 
-    while isinstance(module, (GradSampleModule, DPDDP)):
-        module = module._module if isinstance(module, GradSampleModule) else module.module
+    while isinstance(module, (AbstractGradSampleModule, DPDDP)):
+        module = module._module if isinstance(module, AbstractGradSampleModule) else module.module
     return module  # type: ignore[no-any-return,unused-ignore]
 
 

@@ -9,6 +9,12 @@ run's private randomness (ChaCha20 by default), never from `seed`. The network's
 are averaged before clipping (multiplicity.py). The saved weights are an
 exponential moving average (post-processing: no privacy cost).
 
+A network made only of Linear layers (the MLP VAE), trained in one process with
+multiplicity 1, uses Opacus' ghost clipping (`grad_sample_mode="ghost"`): the
+per-example gradient norms come from activations and output gradients, the clipped
+sum from a second backward pass, and no per-example gradient is ever stored. The
+clipping bound, the noise and the accounting are the same as with hooks.
+
 Budget safety is the GAN engine's: training stops when one more step would pass
 the target, an unreachable target fails before the first step, `resume=RUN`
 continues RUN and its card covers every step; the first Ctrl-C saves a resumable
@@ -170,6 +176,7 @@ class _Run:
     engine: Any  # opacus PrivacyEngine
     randomness: PrivateRandomness
     prior: Resumed | None
+    ghost: bool = False  # Opacus fast gradient clipping (uses_ghost_clipping)
 
 
 def _load_resume(spec: ModelSpec, run: Path, train: ImageDataset) -> Resumed:
@@ -245,20 +252,33 @@ def _build(
         secure_noise=options.secure_noise,
         reproducible_seed=options.seed if options.reproducible_noise else None,
     )
+    multiplicity = int(getattr(config, "noise_multiplicity", 1))
+    ghost = uses_ghost_clipping(module, multiplicity=multiplicity)
     module = distributed.wrap(module)  # DPDDP under torch.distributed (torchrun)
     parts = make_private(
         module=module, optimizer=optimizer, dataset=dataset, batch_size=options.batch_size,
         noise_multiplier=noise, max_grad_norm=options.max_grad_norm,
         accountant=options.accountant, randomness=randomness,
         history=[] if prior is None else prior.card.accounting_history,
+        **({"grad_sample_mode": "ghost"} if ghost else {}),
     )  # fmt: skip
     return _Run(
-        spec=spec, options=options, config=config,
-        multiplicity=int(getattr(config, "noise_multiplicity", 1)),
+        spec=spec, options=options, config=config, multiplicity=multiplicity, ghost=ghost,
         module=parts.module, ema=ema, optimizer=parts.optimizer,
         loader=distributed.shard_loader(parts, dataset, steps_per_epoch, randomness),
         engine=parts.engine, randomness=randomness, prior=prior,
     )  # fmt: skip
+
+
+def uses_ghost_clipping(module: nn.Module, *, multiplicity: int) -> bool:
+    """Ghost clipping where it is exact and cheap: Linear layers only, one process, and no
+    noise multiplicity (which needs the per-example gradients to average them)."""
+    from torch import nn
+
+    if multiplicity != 1 or distributed.world_size() != 1:
+        return False
+    owners = [m for m in module.modules() if any(True for _ in m.parameters(recurse=False))]
+    return bool(owners) and all(type(m) is nn.Linear for m in owners)
 
 
 def _prior_history(run: _Run) -> list[Segment]:
@@ -341,13 +361,23 @@ def private_step(run: _Run, images: torch.Tensor, labels: torch.Tensor) -> float
     if images.shape[0] == 0:
         # Empty Poisson batch: the step (pure noise) still happens and is accounted.
         for p in optimizer.params:
-            p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype)
+            if run.ghost:  # the ghost optimizer sums p.grad (already clipped)
+                p.grad = torch.zeros_like(p)
+            else:
+                p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype)
         optimizer.step()
         return math.nan
-    loss = run.module(*repeat_draws(images, labels, run.multiplicity)).mean()
+    rows = run.module(*repeat_draws(images, labels, run.multiplicity))
+    loss = rows.mean()
     require_finite(loss, what=f"{run.spec.name} loss")
-    loss.backward()
-    average_draws(optimizer.params, run.multiplicity)
+    if run.ghost:
+        from opacus.utils.fast_gradient_clipping_utils import DPTensorFastGradientClipping
+
+        # backward #1 gives per-example norms, #2 the sum of clipped gradients
+        DPTensorFastGradientClipping(run.module, optimizer, rows, "mean").backward()
+    else:
+        loss.backward()
+        average_draws(optimizer.params, run.multiplicity)
     optimizer.step()
     with torch.no_grad():
         decay = run.options.ema_decay
