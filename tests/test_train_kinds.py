@@ -1,5 +1,6 @@
-"""Every kind of generator (GAN, VAE, diffusion): trained with DP-SGD, loaded with one
-call, sampled, guarded; noise multiplicity keeps one example's clipped gradient in bound."""
+"""Every kind of image generator (GAN, VAE, diffusion with DP-SGD; merf with one release):
+loaded with one call, sampled, guarded; noise multiplicity keeps one example's clipped
+gradient in bound."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from aigc_guard.train.multiplicity import average_draws, repeat_draws
 
 IMAGE_KINDS = {name: spec for name, spec in KINDS.items() if spec.modality == "image"}  # lm: text
 TINY = {"gan": {"g_width": 8, "d_width": 8}, "vae": {"width": 8}, "diffusion": {"width": 8,
-        "noise_multiplicity": 2, "sample_steps": 3}}  # fmt: skip
+        "noise_multiplicity": 2, "sample_steps": 3},
+        "merf": {"width": 8, "features": 256, "fit_steps": 2, "per_class": 4}}  # fmt: skip
+PRIVATE_STEPS = {"merf": 1}  # merf: one release; the others: the 2 DP-SGD steps of `runs`
 
 
 @pytest.fixture(scope="module")
@@ -37,11 +40,16 @@ def small() -> ImageDataset:
 
 @pytest.fixture(scope="module")
 def runs(small: ImageDataset, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One tiny run per kind (2 DP steps each)."""
+    """One tiny run per kind (2 DP steps each; merf: its one release and 2 fitting steps)."""
     base = tmp_path_factory.mktemp("kinds")
     out = {}
     for name, spec in IMAGE_KINDS.items():
         config = dataclasses.replace(spec.default_config(), **TINY[name])
+        if name == "merf":  # no DP-SGD options
+            spec.train(small, out_dir=base / name, target_delta=1e-3, accountant="rdp",
+                       config=config, progress=False)  # fmt: skip
+            out[name] = base / name
+            continue
         spec.train(
             small, out_dir=base / name, target_delta=1e-3, epochs=1, batch_size=20,
             accountant="rdp", config=config, max_steps=2, progress=False,
@@ -123,7 +131,7 @@ def test_an_independent_accountant_agrees_with_each_kinds_card(
     kind: str, runs: dict[str, Path]
 ) -> None:
     card = PrivateImageGenerator.load(runs[kind]).card
-    assert card.accountant == "rdp" and card.steps == 2
+    assert card.accountant == "rdp" and card.steps == PRIVATE_STEPS.get(kind, 2)
     assert card.epsilon == pytest.approx(rdp_epsilon(card), rel=0.05)
 
 
@@ -132,7 +140,7 @@ def test_an_independent_accountant_agrees_with_each_kinds_card(
 def test_each_kind_loads_with_one_call_and_samples(kind: str, runs: dict[str, Path]) -> None:
     model = PrivateImageGenerator.load(runs[kind])
     assert model.kind == kind and model.card.model_kind == spec_for(kind).model_kind
-    assert model.card.steps == 2 and model.card.epsilon > 0
+    assert model.card.steps == PRIVATE_STEPS.get(kind, 2) and model.card.epsilon > 0
     pixels = model.sample_array(6, labels=[0, 1, 2, 3, 4, 5], seed=3)
     assert pixels.shape == (6, 28, 28) and pixels.dtype == np.uint8
     np.testing.assert_array_equal(pixels, model.sample_array(6, labels=[0, 1, 2, 3, 4, 5], seed=3))
@@ -165,7 +173,7 @@ def test_unknown_kind_in_model_json_is_named(runs: dict[str, Path], tmp_path: Pa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["vae", "diffusion"])
+@pytest.mark.parametrize("kind", ["vae", "diffusion", "merf"])
 def test_each_kind_plugs_into_guard_generate(
     kind: str, runs: dict[str, Path], small: ImageDataset, tmp_path: Path, signer: object
 ) -> None:
@@ -228,7 +236,8 @@ def test_config_from_disk_is_bounded_and_named() -> None:
 def test_spec_for_names_the_known_kinds() -> None:
     assert spec_for("dp-diffusion") is KINDS["diffusion"]
     assert spec_for("dp-lm") is KINDS["lm"] and KINDS["lm"].modality == "text"
-    with pytest.raises(InputError, match="known: gan, vae, diffusion, lm"):
+    assert spec_for("dp-merf") is KINDS["merf"]
+    with pytest.raises(InputError, match="known: gan, vae, diffusion, merf, lm"):
         spec_for("transformer")
 
 

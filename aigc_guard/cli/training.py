@@ -20,7 +20,7 @@ def train(
     kind: Annotated[
         str | None,
         typer.Argument(
-            help="gan (default), vae, diffusion or lm (text); with --resume: the run's kind."
+            help="gan (default), vae, diffusion, merf or lm (text); with --resume: the run's kind."
         ),
     ] = None,
     data: Annotated[
@@ -118,8 +118,8 @@ def train(
         return
     from aigc_guard.train import distributed
 
-    if distributed.init_from_env() and spec.name == "gan":  # under torchrun
-        raise InputError("gan cannot train across processes yet (vae, diffusion and lm can)")
+    if distributed.init_from_env() and spec.name in ("gan", "merf"):  # under torchrun
+        raise InputError(f"{spec.name} cannot train across processes (vae, diffusion and lm can)")
     train_data = load_training_data(data, labels_csv=labels)
     config = None
     if resume is None:  # a resumed run keeps its saved architecture

@@ -23,9 +23,12 @@ def epsilon_for(history: Sequence[Segment], *, delta: float, accountant: str) ->
     segments = [(float(s), float(q), int(k)) for s, q, k in history if int(k) > 0]
     if not segments:
         return 0.0
+    import numpy as np
+
     acc = create_accountant(mechanism=accountant)
     acc.history = segments
-    return float(acc.get_epsilon(delta=delta))
+    with np.errstate(divide="ignore"):  # PRV at sample rate 1 (merf's release) takes log(0)
+        return float(acc.get_epsilon(delta=delta))
 
 
 def calibrate_noise(

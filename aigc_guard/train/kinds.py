@@ -3,7 +3,8 @@
 A spec names its architecture (config class, network class, sampler) by import
 path, so this module stays light (no torch) and the CLI can list kinds fast.
 `gan` trains through the two-network engine (only the discriminator is private);
-the others through dp_sgd (one private network). A text kind (`lm`) can join
+`merf` through one Gaussian release of feature means (merf_training); the others
+through dp_sgd (one private network). A text kind (`lm`) can join
 with `modality="text"` and its own trainer.
 """
 
@@ -70,6 +71,10 @@ class ModelSpec:
 
             options = {key: value for key, value in options.items() if value is not None}
             return train_dp_lm(data, out_dir=out_dir, **options)  # type: ignore[arg-type,return-value]
+        if self.name == "merf":
+            from aigc_guard.train.merf_training import train_dp_merf
+
+            return train_dp_merf(data, out_dir=out_dir, **options)
         if self.name == "gan":
             from aigc_guard.train.engine import train_dp_gan
 
@@ -125,6 +130,20 @@ KINDS: dict[str, ModelSpec] = {
             batch_size=256,
             lr=2e-3,
             ema_decay=0.995,
+        ),
+        ModelSpec(
+            name="merf",
+            model_kind="dp-merf",
+            summary="class-conditional generator fitted to one DP release of per-class random "
+            "Fourier feature means (DP-MERF)",
+            module="aigc_guard.train.models.merf",
+            config_name="MerfConfig",
+            network_name="MerfGenerator",
+            sampler_name="merf_sample",
+            epochs=1,
+            batch_size=1,
+            lr=1e-3,
+            ema_decay=0.0,
         ),
         ModelSpec(
             name="lm",
