@@ -1,7 +1,8 @@
-"""End to end on the embedded default, with every real component: Opacus training,
-imagehash/numpy index, invisible watermark, c2pa-python, SQLite through SQLAlchemy.
+"""End to end on the embedded default, with every real component: DP training (merf's
+release, accounted with Opacus; the GAN's DP-SGD), imagehash/numpy index, invisible
+watermark, c2pa-python, SQLite through SQLAlchemy.
 
-One shortened demo run (a few DP training steps) is shared by the tests below.
+One shortened demo run (the release and a few fitting steps) is shared by the tests below.
 """
 
 from __future__ import annotations
@@ -26,9 +27,7 @@ TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedi
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    result = runner.invoke(
-        app, ["demo", "--out", str(out), "--n", "8", "--epochs", "1", "--max-steps", "3"]
-    )
+    result = runner.invoke(app, ["demo", "--out", str(out), "--n", "8", "--max-steps", "3"])
     assert result.exit_code == 0, result.output
     (out / "summary.txt").write_text(result.output)  # what the user saw
     return out
@@ -46,7 +45,8 @@ def test_demo_writes_every_artifact(demo_dir: Path) -> None:
                 "max_grad_norm", "dataset_sha256", "dataset_size"):  # fmt: skip
         assert key in card, key
     assert card["dataset_size"] == 4000
-    assert card["steps"] == 3
+    assert card["model_kind"] == "dp-merf" and card["steps"] == 1  # the one release
+    assert card["stop_reason"] == "released once; generator fitted for 3 of 1500 steps"
     assert 0 < card["epsilon"] <= 10.0
     assert card["delta"] == 1e-5
     assert (demo_dir / "index" / "manifest.json").is_file()
@@ -58,6 +58,17 @@ def test_demo_writes_every_artifact(demo_dir: Path) -> None:
     assert sum(r["event"] == "model" for r in rows) == 1
     exported = (demo_dir / "audit.jsonl").read_text().splitlines()[:-1]  # then the manifest
     assert len(exported) == len(rows)
+
+
+def test_the_demo_trains_the_gan_on_request_and_refuses_epochs_for_merf(tmp_path: Path) -> None:
+    gan = runner.invoke(app, ["demo", "--out", str(tmp_path / "gan"), "--n", "2", "--kind", "gan",
+                              "--epochs", "1", "--max-steps", "2"])  # fmt: skip
+    assert gan.exit_code == 0, gan.output
+    card = json.loads((tmp_path / "gan" / "model" / "privacy_card.json").read_text())
+    assert card["model_kind"] == "dp-gan" and card["steps"] == 2
+    merf = runner.invoke(app, ["demo", "--out", str(tmp_path / "merf"), "--epochs", "1"])
+    assert merf.exit_code != 0 and "epochs=1: merf makes one release" in merf.output
+    assert not (tmp_path / "merf" / "model").exists()
 
 
 def test_summary_and_contact_sheet_say_what_happened(demo_dir: Path) -> None:
