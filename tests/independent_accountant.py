@@ -18,3 +18,15 @@ def rdp_epsilon(card: PrivacyCard) -> float:
         inner = dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma))
         accountant.compose(dp_event.SelfComposedDpEvent(inner, steps))
     return float(accountant.get_epsilon(card.delta))
+
+
+def pld_epsilon(card: PrivacyCard) -> float:
+    """dp_accounting's privacy-loss-distribution epsilon (tight, like Opacus' PRV)."""
+    from dp_accounting import dp_event
+    from dp_accounting.pld import pld_privacy_accountant
+
+    accountant = pld_privacy_accountant.PLDAccountant()
+    for sigma, q, steps in card.accounting_history:
+        inner = dp_event.PoissonSampledDpEvent(q, dp_event.GaussianDpEvent(sigma))
+        accountant.compose(dp_event.SelfComposedDpEvent(inner, steps))
+    return float(accountant.get_epsilon(card.delta))

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from independent_accountant import pld_epsilon
 
 from aigc_guard.errors import TrainingError
 from aigc_guard.train.data import ImageDataset, load_mnist5k
@@ -103,6 +104,7 @@ def test_the_card_states_one_release_and_refuses_an_edit(
     assert card.model_kind == "dp-merf" and card.noise_source.startswith("ChaCha20")
     assert card.accounting_history == [(card.noise_multiplier, 1.0, 1)]
     assert 1.9 <= card.epsilon <= 2.0 and card.steps == card.planned_steps == 1
+    assert card.epsilon == pytest.approx(pld_epsilon(card), rel=0.05)  # not Opacus' figure
     assert "one Gaussian release" in card.covers and "not covered" in card.covers
     assert card.dataset_size == 200 and result.card.model_id == card.model_id
     path = tmp_path / "run" / "privacy_card.json"
