@@ -1,4 +1,4 @@
-"""Database fixtures shared by the whole suite.
+"""Fixtures shared by the whole suite: databases, and a small slice of mnist5k.
 
 `db_url` yields the URL of a fresh, empty database, once on SQLite (a file in
 tmp_path) and once on PostgreSQL (a throw-away schema, selected through the
@@ -21,6 +21,7 @@ import pytest
 
 if TYPE_CHECKING:
     from aigc_guard.credentials import SigningCredentials
+    from aigc_guard.train.data import ImageDataset
 
 PG_URL_ENV = "AIGC_GUARD_TEST_PG_URL"
 PG_URL_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -121,3 +122,18 @@ def pytest_configure(config: pytest.Config) -> None:
     if not (folder / "watermark.key").exists():
         create_watermark_key(folder)
     load_watermark_key(keys_dir())
+
+
+@pytest.fixture(scope="session")
+def small() -> ImageDataset:
+    """200 mnist5k training digits (every 20th, 20 per class): tiny training runs."""
+    import numpy as np
+
+    from aigc_guard.train.data import ImageDataset, load_mnist5k
+
+    train = load_mnist5k().train
+    rows = np.arange(0, len(train), 20)
+    return ImageDataset(
+        name="mnist5k/train-200", images=train.images[rows], labels=train.labels[rows],
+        ids=[train.ids[i] for i in rows],
+    )  # fmt: skip

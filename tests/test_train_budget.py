@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -15,17 +14,9 @@ from aigc_guard.errors import TrainingError
 from aigc_guard.train import PrivateImageGenerator, TrainResult, train_dp_gan
 from aigc_guard.train.accounting import epsilon_for, steps_within_budget
 from aigc_guard.train.budget import spent_on_data
-from aigc_guard.train.data import ImageDataset, load_mnist5k
+from aigc_guard.train.data import ImageDataset
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def small() -> ImageDataset:
-    train = load_mnist5k().train
-    rows = np.arange(0, len(train), 20)  # 200 digits, 20 per class
-    return ImageDataset(name="mnist5k/train-200", images=train.images[rows],
-                        labels=train.labels[rows], ids=[train.ids[i] for i in rows])  # fmt: skip
 
 
 def _run(data: ImageDataset, out: Path, **options: object) -> TrainResult:

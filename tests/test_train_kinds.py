@@ -29,16 +29,6 @@ PRIVATE_STEPS = {"merf": 1}  # merf: one release; the others: the 2 DP-SGD steps
 
 
 @pytest.fixture(scope="module")
-def small() -> ImageDataset:
-    train = load_mnist5k().train
-    rows = np.arange(0, len(train), 20)
-    return ImageDataset(
-        name="mnist5k/train-200", images=train.images[rows], labels=train.labels[rows],
-        ids=[train.ids[i] for i in rows],
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
 def runs(small: ImageDataset, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One tiny run per kind (2 DP steps each; merf: its one release and 2 fitting steps)."""
     base = tmp_path_factory.mktemp("kinds")

@@ -25,16 +25,6 @@ from aigc_guard.train.secure_noise import SecureRandomness
 TINY = MerfConfig(width=8, features=256, fit_steps=2, per_class=4)
 
 
-@pytest.fixture(scope="module")
-def small() -> ImageDataset:
-    train = load_mnist5k().train
-    rows = np.arange(0, len(train), 20)
-    return ImageDataset(
-        name="mnist5k/train-200", images=train.images[rows], labels=train.labels[rows],
-        ids=[train.ids[i] for i in rows],
-    )  # fmt: skip
-
-
 def _train(data: ImageDataset, out: Path, **options: object) -> object:
     settings = {"target_delta": 1e-3, "config": TINY, "progress": False, **options}
     return spec_for("merf").train(data, out_dir=out, **settings)
