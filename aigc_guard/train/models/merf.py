@@ -94,6 +94,7 @@ class FourierFeatures(nn.Module):
         generator = torch.Generator().manual_seed(config.feature_seed)
         pixels = config.image_size * config.image_size
         omega = torch.randn(pixels, config.features // 2, generator=generator) / config.bandwidth
+        self.omega: torch.Tensor
         self.register_buffer("omega", omega, persistent=False)  # rebuilt from the config
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -122,7 +123,7 @@ class MerfGenerator(nn.Module):
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         onehot = nn.functional.one_hot(labels, self.config.num_classes).to(z.dtype)
         hidden = self.project(torch.cat([z, onehot], dim=1))
-        return self.decode(hidden.view(-1, self.config.width, 7, 7))  # type: ignore[no-any-return]
+        return self.decode(hidden.view(-1, self.config.width, 7, 7))
 
 
 def merf_sample(
@@ -131,4 +132,4 @@ def merf_sample(
     """Images in [0, 1], shape (N, 28, 28), for `labels` (no grad)."""
     z = torch.randn(labels.shape[0], config.latent_dim, generator=generator)
     with torch.inference_mode():
-        return module(z, labels)[:, 0]  # type: ignore[no-any-return]
+        return module(z, labels)[:, 0]
