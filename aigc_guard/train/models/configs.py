@@ -34,6 +34,18 @@ def integer_problems(config: object, *, limits: dict[str, int]) -> list[str]:
     return problems
 
 
+def image_shape_problems(config: object) -> list[str]:
+    """The image kinds draw 28x28 grayscale only (what mnist5k and resized folders give)."""
+    problems = []
+    if getattr(config, "image_size", None) != 28:
+        problems.append(f"image_size={getattr(config, 'image_size', None)} (only 28 is supported)")
+    if getattr(config, "channels", None) != 1:
+        problems.append(
+            f"channels={getattr(config, 'channels', None)} (only 1, grayscale, is supported)"
+        )
+    return problems
+
+
 def config_to_json(config: object, *, kind: str, version: int) -> dict[str, Any]:
     return {"kind": kind, "version": version, **asdict(config)}  # type: ignore[call-overload]
 

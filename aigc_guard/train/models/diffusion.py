@@ -31,6 +31,7 @@ from aigc_guard.train.models.configs import (
     MAX_SIZE,
     config_from_json,
     config_to_json,
+    image_shape_problems,
     integer_problems,
 )
 
@@ -58,10 +59,7 @@ class DiffusionConfig:
             limits={"num_classes": 1000, "width": MAX_SIZE, "noise_multiplicity": 64,
                     "sample_steps": 1000},
         )  # fmt: skip
-        if self.image_size != 28:
-            problems.append(f"image_size={self.image_size} (only 28 is supported)")
-        if self.channels != 1:
-            problems.append(f"channels={self.channels} (only 1, grayscale, is supported)")
+        problems += image_shape_problems(self)
         if not _finite_in(self.guidance, 0.0, 20.0):
             problems.append(f"guidance={self.guidance!r} (must be a number in [0, 20])")
         if not _finite_in(self.label_dropout, 0.0, 0.99):

@@ -30,8 +30,10 @@ from aigc_guard.train.models.configs import (
     MAX_SIZE,
     config_from_json,
     config_to_json,
+    image_shape_problems,
     integer_problems,
 )
+from aigc_guard.train.plan_checks import is_number
 
 MODEL_KIND = "dp-merf"
 MODEL_VERSION = 1
@@ -69,12 +71,9 @@ class MerfConfig:
         for name, low, high in (("bandwidth", 0.0, math.inf), ("count_weight", 0.0, 1.0),
                                 ("lr", 0.0, 1.0)):  # fmt: skip
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not low < value < high:
+            if not is_number(value, low=low, high=high):
                 problems.append(f"{name}={value!r} (a number in ({low:g}, {high:g}))")
-        if self.image_size != 28:
-            problems.append(f"image_size={self.image_size} (only 28 is supported)")
-        if self.channels != 1:
-            problems.append(f"channels={self.channels} (only 1, grayscale, is supported)")
+        problems += image_shape_problems(self)
         if problems:
             raise TrainingError("invalid MERF config: " + "; ".join(problems))
 

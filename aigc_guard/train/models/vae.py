@@ -23,6 +23,7 @@ from aigc_guard.train.models.configs import (
     MAX_SIZE,
     config_from_json,
     config_to_json,
+    image_shape_problems,
     integer_problems,
 )
 
@@ -51,10 +52,7 @@ class VaeConfig:
         )  # fmt: skip
         if self.arch not in ARCHS:
             problems.append(f"arch={self.arch!r} (one of {', '.join(ARCHS)})")
-        if self.image_size != 28:
-            problems.append(f"image_size={self.image_size} (only 28 is supported)")
-        if self.channels != 1:
-            problems.append(f"channels={self.channels} (only 1, grayscale, is supported)")
+        problems += image_shape_problems(self)
         if problems:
             raise TrainingError("invalid VAE config: " + "; ".join(problems))
 
