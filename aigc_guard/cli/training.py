@@ -63,7 +63,11 @@ def train(
         ),
     ] = None,
     max_steps: Annotated[
-        int | None, typer.Option(help="Stop early after this many steps (spends less epsilon).")
+        int | None,
+        typer.Option(
+            help="Stop early after this many steps (spends less epsilon); merf: fitting steps "
+            "(its budget is spent by the one release)."
+        ),
     ] = None,
     accountant: Annotated[str, typer.Option(help="Privacy accountant: prv, rdp or gdp.")] = "prv",
     seed: Annotated[
@@ -93,9 +97,11 @@ def train(
     db: DbOption = None,
     keys: KeysOption = None,
 ) -> None:
-    """Train a class-conditional generator with DP-SGD (Opacus) and register its privacy card.
+    """Train a class-conditional generator with DP-SGD (Opacus), or merf with one DP
+    release, and register its privacy card.
 
     Example: aigc-guard train vae --out runs/dp-vae --epsilon 10 --max-steps 200
+    Example: aigc-guard train merf --out runs/dp-merf --epsilon 1
     """
     import dataclasses
 
