@@ -1,5 +1,6 @@
-"""DP training with Opacus: GAN, VAE and diffusion generators (kinds.py), their privacy
-card, and loading any kind back (PrivateImageGenerator.load).
+"""DP training: GAN, VAE and diffusion generators with Opacus DP-SGD, merf with one DP
+release (kinds.py), their privacy card, and loading any kind back
+(PrivateImageGenerator.load).
 
 This package `__init__` stays light (no torch, no opacus); the names below are
 imported on first use.
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from aigc_guard.train.generator import PrivateImageGenerator
     from aigc_guard.train.lm_training import LmTrainResult, train_dp_lm
     from aigc_guard.train.load import load_model
+    from aigc_guard.train.merf_training import train_dp_merf
     from aigc_guard.train.text_data import TextDataset, load_text_records
     from aigc_guard.train.text_generator import PrivateTextGenerator
 
@@ -35,6 +37,7 @@ _EXPORTS = {
     "LmTrainResult": "aigc_guard.train.lm_training",
     "train_dp_lm": "aigc_guard.train.lm_training",
     "load_model": "aigc_guard.train.load",
+    "train_dp_merf": "aigc_guard.train.merf_training",
     "TextDataset": "aigc_guard.train.text_data",
     "load_text_records": "aigc_guard.train.text_data",
     "PrivateTextGenerator": "aigc_guard.train.text_generator",
@@ -52,6 +55,7 @@ __all__ = [
     "load_text_records",
     "train_dp_gan",
     "train_dp_lm",
+    "train_dp_merf",
     "validate_private_module",
 ]
 
