@@ -35,8 +35,8 @@ SOFT_BINDING_ALG_PREFIX = "org.aigc_guard."
 DP_GUARANTEE = "record-level (ε, δ)-DP"
 # Said beside every stated epsilon: what the DP guarantee does and does not cover.
 DP_COVERS = (
-    "the model's training only (DP-SGD on the private data); the guard's memorization "
-    "check reads the raw training data and is not covered"
+    "the model's training only (the mechanism its privacy card names: DP-SGD, or merf's one "
+    "release); the guard's memorization check reads the raw training data and is not covered"
 )
 EMBEDDED_MEDIA_TYPES = ("image/png", "image/jpeg", "image/webp")
 SIDECAR_MEDIA_TYPES = ("text/plain",)
