@@ -246,6 +246,24 @@ def test_load_refuses_another_kind_or_version(
         ImageIndex.load(out)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("max_shift", 2_000_000), ("margin", 10**6), ("angles", [0.0] * 10_000),
+     ("angles", [1e9]), ("sigma", float("inf")), ("resolution", 10**6)],
+)  # fmt: skip
+def test_load_refuses_settings_that_would_size_a_query_past_memory(
+    saved: tuple[ImageIndex, Path], tmp_path: Path, field: str, value: object
+) -> None:
+    """Found by the damaged-folder property test: max_shift=2,000,000 in a manifest made
+    the first query ask numpy for 131 TiB. The manifest is not hashed, so load bounds it."""
+    out = _copy(saved[1], tmp_path / "copy")
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest[field] = value
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(FingerprintIndexError, match=f"{field}=.*rebuild the index"):
+        ImageIndex.load(out)
+
+
 def test_load_refuses_a_changed_array_or_a_wrong_path(
     saved: tuple[ImageIndex, Path], tmp_path: Path
 ) -> None:

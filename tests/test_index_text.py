@@ -184,6 +184,12 @@ def test_an_interrupted_add_leaves_the_index_readable(index: TextIndex, tmp_path
         (("shingle", "hash"), "sha1-32", "shingle.hash"),
         (("span", "hash"), "rabin", "span.hash"),
         (("minhash", "scheme"), "legacy", "minhash.scheme"),
+        # numbers that size a query: a hostile manifest must not ask for gigabytes
+        (("minhash", "num_perm"), 10**9, "minhash.num_perm"),
+        (("shingle", "n"), 10**6, "shingle.n"),
+        (("lsh", "bands"), 10**6, "lsh bands"),
+        (("span", "window"), 10**6, "span window"),
+        (("span", "max_candidates"), 10**9, "span max_candidates"),
     ],
 )
 def test_load_refuses_other_kinds_versions_and_schemes(

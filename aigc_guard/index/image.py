@@ -28,6 +28,7 @@ the data.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,47 @@ class Settings:
             "angles": list(self.angles),
             "margin": self.margin,
         }
+
+
+def settings_problems(manifest: dict[str, Any]) -> list[str]:
+    """What in a manifest's comparison settings no build of this version writes: each
+    bound is far above the tuned values (a query's arrays grow with the shift, the number
+    of angles and the resolution), so a damaged or hostile manifest cannot ask for TiB."""
+
+    def whole(value: object, low: int, high: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+    def real(value: object, low: float, high: float) -> bool:
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and low <= value <= high
+        )
+
+    resolution = manifest.get("resolution")
+    if not isinstance(resolution, int) or not whole(resolution, 8, 128):
+        return [f"resolution={resolution!r} (an int in 8..128)"]
+    checks = (
+        (
+            "max_shift",
+            whole(manifest.get("max_shift"), 0, resolution // 4),
+            f"0..{resolution // 4}",
+        ),
+        ("margin", whole(manifest.get("margin"), 0, resolution // 4), f"0..{resolution // 4}"),
+        ("sigma", real(manifest.get("sigma"), 0.0, float(resolution)), f"0..{resolution}"),
+    )
+    problems = [
+        f"{name}={manifest.get(name)!r} (in {bounds})" for name, ok, bounds in checks if not ok
+    ]
+    angles = manifest.get("angles")
+    if not (
+        isinstance(angles, list)
+        and 1 <= len(angles) <= 2 * len(ANGLES)
+        and all(real(angle, -45.0, 45.0) for angle in angles)
+    ):
+        problems.append(f"angles={angles!r} (1..{2 * len(ANGLES)} angles within +-45 degrees)")
+    return problems
 
 
 def to_gray(image: Image.Image) -> np.ndarray:
@@ -529,6 +571,12 @@ class ImageIndex:
         if manifest["profile"] not in PROFILES:
             raise FingerprintIndexError(
                 f"{Path(directory)}: profile {manifest['profile']!r} is not one of {PROFILES}"
+            )
+        problems = settings_problems(manifest)
+        if problems:  # the manifest is read from disk: it must not size the query's arrays
+            raise FingerprintIndexError(
+                f"{Path(directory)}: manifest settings out of range ({'; '.join(problems)}); "
+                "rebuild the index"
             )
         names = ["vectors", "embeds", "lists", "centroids"]
         if manifest["profile"] == "photo":

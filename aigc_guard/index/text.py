@@ -326,6 +326,7 @@ class TextIndex:
                              "count", "segments"],
         )  # fmt: skip
         _check_schemes(manifest, path)
+        _check_sizes(manifest, path)
         segments = [load_segment(path, entry, verify=verify) for entry in manifest["segments"]]
         if sum(len(s) for s in segments) != manifest["count"]:
             raise FingerprintIndexError(
@@ -379,6 +380,45 @@ def _check_options(
         raise InputError(f"num_perm={num_perm!r}: expected an int between 16 and 1024")
     if not 0.0 < threshold < 1.0:
         raise InputError(f"threshold={threshold!r}: expected a distance between 0 and 1")
+
+
+def _check_sizes(manifest: dict[str, Any], directory: Path) -> None:
+    """The numbers that size a query's work (permutations, bands, k-grams) must be ones a
+    build writes: the manifest is read from disk and is not hashed."""
+
+    def whole(value: object, low: int, high: int) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+    minhash, lsh, span = manifest["minhash"], manifest["lsh"], manifest["span"]
+    num_perm = minhash.get("num_perm")
+    problems = []
+    if not whole(minhash.get("seed"), 0, 2**32 - 1):
+        problems.append(f"minhash.seed={minhash.get('seed')!r}")
+    if not whole(manifest["shingle"].get("n"), 1, 8):
+        problems.append(f"shingle.n={manifest['shingle'].get('n')!r}")
+    if not whole(num_perm, 16, 1024):
+        problems.append(f"minhash.num_perm={num_perm!r}")
+    elif not (
+        whole(lsh.get("bands"), 1, num_perm)
+        and whole(lsh.get("rows"), 1, num_perm)
+        and lsh["bands"] * lsh["rows"] <= num_perm
+    ):
+        problems.append(f"lsh bands={lsh.get('bands')!r} rows={lsh.get('rows')!r}")
+    min_chars = span.get("min_chars")
+    if not whole(min_chars, 20, 10_000):
+        problems.append(f"span.min_chars={min_chars!r}")
+    else:
+        expected = span_params(min_chars)
+        wrong = [key for key, value in expected.items() if span.get(key) != value]
+        limits = {"max_candidates": 4096, "max_postings": 1 << 20, "max_records": 1 << 20}
+        wrong += [key for key, high in limits.items() if not whole(span.get(key), 1, high)]
+        if wrong:
+            problems.append(f"span {', '.join(f'{key}={span.get(key)!r}' for key in wrong)}")
+    if problems:
+        raise FingerprintIndexError(
+            f"{directory / 'manifest.json'}: settings out of range ({'; '.join(problems)}); "
+            "rebuild the index"
+        )
 
 
 def _check_schemes(manifest: dict[str, Any], directory: Path) -> None:
