@@ -44,6 +44,7 @@ from aigc_guard.index.store import (
     check_fpr,
     check_ids,
     check_manifest,
+    int_in,
     load_arrays,
     new_manifest,
     read_manifest,
@@ -129,9 +130,6 @@ def settings_problems(manifest: dict[str, Any]) -> list[str]:
     bound is far above the tuned values (a query's arrays grow with the shift, the number
     of angles and the resolution), so a damaged or hostile manifest cannot ask for TiB."""
 
-    def whole(value: object, low: int, high: int) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
     def real(value: object, low: float, high: float) -> bool:
         return (
             isinstance(value, (int, float))
@@ -141,15 +139,15 @@ def settings_problems(manifest: dict[str, Any]) -> list[str]:
         )
 
     resolution = manifest.get("resolution")
-    if not isinstance(resolution, int) or not whole(resolution, 8, 128):
+    if not isinstance(resolution, int) or not int_in(resolution, 8, 128):
         return [f"resolution={resolution!r} (an int in 8..128)"]
     checks = (
         (
             "max_shift",
-            whole(manifest.get("max_shift"), 0, resolution // 4),
+            int_in(manifest.get("max_shift"), 0, resolution // 4),
             f"0..{resolution // 4}",
         ),
-        ("margin", whole(manifest.get("margin"), 0, resolution // 4), f"0..{resolution // 4}"),
+        ("margin", int_in(manifest.get("margin"), 0, resolution // 4), f"0..{resolution // 4}"),
         ("sigma", real(manifest.get("sigma"), 0.0, float(resolution)), f"0..{resolution}"),
     )
     problems = [

@@ -159,6 +159,11 @@ def check_manifest(
             )
 
 
+def int_in(value: object, low: int, high: int) -> bool:
+    """An int (not a bool) in [low, high]: what a manifest's size fields must be."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def require_fields(manifest: Mapping[str, Any], source: str | Path, fields: list[str]) -> None:
     missing = [name for name in fields if name not in manifest]
     if missing:

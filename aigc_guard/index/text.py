@@ -39,6 +39,7 @@ from aigc_guard.index.store import (
     check_fpr,
     check_ids,
     check_manifest,
+    int_in,
     new_manifest,
     read_manifest,
     require_fields,
@@ -386,32 +387,29 @@ def _check_sizes(manifest: dict[str, Any], directory: Path) -> None:
     """The numbers that size a query's work (permutations, bands, k-grams) must be ones a
     build writes: the manifest is read from disk and is not hashed."""
 
-    def whole(value: object, low: int, high: int) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
     minhash, lsh, span = manifest["minhash"], manifest["lsh"], manifest["span"]
     num_perm = minhash.get("num_perm")
     problems = []
-    if not whole(minhash.get("seed"), 0, 2**32 - 1):
+    if not int_in(minhash.get("seed"), 0, 2**32 - 1):
         problems.append(f"minhash.seed={minhash.get('seed')!r}")
-    if not whole(manifest["shingle"].get("n"), 1, 8):
+    if not int_in(manifest["shingle"].get("n"), 1, 8):
         problems.append(f"shingle.n={manifest['shingle'].get('n')!r}")
-    if not whole(num_perm, 16, 1024):
+    if not int_in(num_perm, 16, 1024):
         problems.append(f"minhash.num_perm={num_perm!r}")
     elif not (
-        whole(lsh.get("bands"), 1, num_perm)
-        and whole(lsh.get("rows"), 1, num_perm)
+        int_in(lsh.get("bands"), 1, num_perm)
+        and int_in(lsh.get("rows"), 1, num_perm)
         and lsh["bands"] * lsh["rows"] <= num_perm
     ):
         problems.append(f"lsh bands={lsh.get('bands')!r} rows={lsh.get('rows')!r}")
     min_chars = span.get("min_chars")
-    if not whole(min_chars, 20, 10_000):
+    if not int_in(min_chars, 20, 10_000):
         problems.append(f"span.min_chars={min_chars!r}")
     else:
         expected = span_params(min_chars)
         wrong = [key for key, value in expected.items() if span.get(key) != value]
         limits = {"max_candidates": 4096, "max_postings": 1 << 20, "max_records": 1 << 20}
-        wrong += [key for key, high in limits.items() if not whole(span.get(key), 1, high)]
+        wrong += [key for key, high in limits.items() if not int_in(span.get(key), 1, high)]
         if wrong:
             problems.append(f"span {', '.join(f'{key}={span.get(key)!r}' for key in wrong)}")
     if problems:
