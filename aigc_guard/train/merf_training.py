@@ -1,6 +1,6 @@
 """Train the DP-MERF generator: one Gaussian release of per-class feature sums, then a fit.
 
-The only private step is `release`: every example's unit vector (see
+The only private step is `release_means`: every example's unit vector (see
 models/merf.py) is summed per class and Gaussian noise of standard deviation
 `noise_multiplier` is added once, drawn from the run's private randomness (ChaCha20
 by default, never from `seed`). In DP-SGD terms that is one step with sample rate 1
@@ -10,9 +10,9 @@ released means reads nothing private (post-processing): `seed` reaches it, Ctrl-
 saves the generator fitted so far, and the card is the same whatever the fit does.
 
 Why a kind besides DP-SGD: on 4,000 digits the DP-SGD generators lose most of their
-signal to the per-step noise (README, "Why 90%/75% is out of reach"); one release of
-a 10,000-dimensional mean per class spends the whole budget once and measured far
-better downstream (benchmarks/dp_generators.py).
+signal to the per-step noise (README, "Why 90% / 75% is out of reach for the DP-SGD
+generators"); one release of a 10,000-dimensional mean per class spends the whole
+budget once and measured far better downstream (benchmarks/dp_generators.py).
 """
 
 from __future__ import annotations
@@ -265,9 +265,10 @@ def fit_generator(
             optimizer.step()
             schedule.step()
             done += 1
-            advance(1, loss=f"{loss.item():.4f}")
+            value = float(loss.item())
+            advance(1, loss=f"{value:.4f}")
             if on_step is not None:
-                on_step(TrainStep(done, steps, None, float(loss.item()), math.nan))
+                on_step(TrainStep(done, steps, None, value, math.nan))
     generator.eval()
     return done
 
@@ -284,10 +285,12 @@ def _card(
 ) -> Any:
     from opacus.accountants import create_accountant
 
+    from aigc_guard.train.models.merf import MODEL_KIND
+
     accountant = create_accountant(mechanism=options.accountant)
     accountant.history = [(release.noise_multiplier, 1.0, 1)]  # the one release
     fields = {
-        "model_kind": "dp-merf",
+        "model_kind": MODEL_KIND,
         "covers": MERF_COVERS,
         "label_marginal": LABEL_MARGINAL,
         "target_epsilon": options.target_epsilon,
