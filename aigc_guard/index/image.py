@@ -28,7 +28,6 @@ the data.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from aigc_guard.index.store import (
     int_in,
     load_arrays,
     new_manifest,
+    number_in,
     read_manifest,
     require_fields,
     track,
@@ -130,14 +130,6 @@ def settings_problems(manifest: dict[str, Any]) -> list[str]:
     bound is far above the tuned values (a query's arrays grow with the shift, the number
     of angles and the resolution), so a damaged or hostile manifest cannot ask for TiB."""
 
-    def real(value: object, low: float, high: float) -> bool:
-        return (
-            isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and math.isfinite(value)
-            and low <= value <= high
-        )
-
     resolution = manifest.get("resolution")
     if not isinstance(resolution, int) or not int_in(resolution, 8, 128):
         return [f"resolution={resolution!r} (an int in 8..128)"]
@@ -148,7 +140,7 @@ def settings_problems(manifest: dict[str, Any]) -> list[str]:
             f"0..{resolution // 4}",
         ),
         ("margin", int_in(manifest.get("margin"), 0, resolution // 4), f"0..{resolution // 4}"),
-        ("sigma", real(manifest.get("sigma"), 0.0, float(resolution)), f"0..{resolution}"),
+        ("sigma", number_in(manifest.get("sigma"), 0.0, float(resolution)), f"0..{resolution}"),
     )
     problems = [
         f"{name}={manifest.get(name)!r} (in {bounds})" for name, ok, bounds in checks if not ok
@@ -157,7 +149,7 @@ def settings_problems(manifest: dict[str, Any]) -> list[str]:
     if not (
         isinstance(angles, list)
         and 1 <= len(angles) <= 2 * len(ANGLES)
-        and all(real(angle, -45.0, 45.0) for angle in angles)
+        and all(number_in(angle, -45.0, 45.0) for angle in angles)
     ):
         problems.append(f"angles={angles!r} (1..{2 * len(ANGLES)} angles within +-45 degrees)")
     return problems

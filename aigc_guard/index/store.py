@@ -164,6 +164,13 @@ def int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+def number_in(value: object, low: float, high: float) -> bool:
+    """A finite int or float (not a bool) in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and low <= value <= high
+
+
 def require_fields(manifest: Mapping[str, Any], source: str | Path, fields: list[str]) -> None:
     missing = [name for name in fields if name not in manifest]
     if missing:
