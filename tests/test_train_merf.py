@@ -43,6 +43,37 @@ def test_every_example_adds_a_vector_of_norm_exactly_one() -> None:
     np.testing.assert_allclose(rows.norm(dim=1).numpy(), 1.0, atol=1e-6)
 
 
+def _sums(data: ImageDataset) -> torch.Tensor:
+    """The noiseless release's per-class sums, rebuilt from its means and counts."""
+    release = release_means(data, TINY, noise_multiplier=0.0, randomness=SecureRandomness())
+    weight = TINY.count_weight
+    counts = release.counts.double()[:, None]
+    features = release.means.double() * counts * math.sqrt(1 - weight**2)
+    return torch.cat([features, counts * weight], dim=1)
+
+
+@pytest.mark.parametrize("change", ["remove a digit", "add a saturated image", "add noise"])
+def test_one_example_more_or_less_moves_the_release_by_at_most_one(
+    small: ImageDataset, change: str
+) -> None:
+    """The neighbouring-data-set attack on the mechanism itself: the L2 distance between
+    the sums released for D and for D with one image removed or added (the adversary's
+    own, as extreme as it likes) is the sensitivity the noise was calibrated for."""
+    if change == "remove a digit":
+        keep = np.arange(1, len(small))
+        other = ImageDataset(name="d-1", images=small.images[keep], labels=small.labels[keep],
+                             ids=[small.ids[i] for i in keep])  # fmt: skip
+    else:
+        noise = np.random.default_rng(0).integers(0, 256, (1, 28, 28), dtype=np.uint8)
+        saturated = np.full((1, 28, 28), 255, np.uint8)
+        image = saturated if change == "add a saturated image" else noise
+        other = ImageDataset(name="d+1", images=np.concatenate([small.images, image]),
+                             labels=np.concatenate([small.labels, [3]]),
+                             ids=[*small.ids, "adversary"])  # fmt: skip
+    distance = (_sums(small) - _sums(other)).norm().item()
+    assert distance == pytest.approx(1.0, abs=1e-4)
+
+
 def test_without_noise_the_release_is_the_exact_class_means(small: ImageDataset) -> None:
     release = release_means(small, TINY, noise_multiplier=0.0, randomness=SecureRandomness())
     features = FourierFeatures(TINY)
