@@ -15,13 +15,27 @@ crop overlaps an indexed one or was seen while choosing a threshold. The earlier
 24 px tiles of the two sample photos (`photo_tiles`) are kept to reproduce the earlier
 measurement: tiles of two photos are near-twins of each other, not "large images".
 
+A third photo set, "opencv" (written before any check was run on its photos, and never
+tuned on): 25 photos of OpenCV's sample data, as Debian's opencv-doc package ships them
+(`apt-get download opencv-doc && dpkg -x opencv-doc_*.deb DIR`; the directory is
+`OPENCV_DATA_ENV` or `photo_crops(data_dir=...)`). It measures false positives on
+photos unrelated to the indexed ones (all of its crops, against the held-out index) and
+serves as a second held-out set of its own. Chosen from names, sizes and one look:
+natural photos only; of each pair of near-twins (stereo left/right, aloeL/aloeR,
+basketball1/2, graf1/3, leuvenA/B, rubberwhale1/2, aero1/3, ela_original/modified,
+box/box_in_scene) one is kept; logos, drawings, renders (HappyFish, Blender_Suzanne),
+chessboards (left01-14, right01-14), synthetic shapes (pic1-6, cards, ellipses, gradient),
+text pages and digits are left out. starry_night is a photo of a painting.
+
 Attack parameters are the issue's list, drawn at random within the stated ranges.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
@@ -244,21 +258,55 @@ def photo_tiles(side: int = 24) -> dict[str, list[tuple[str, Image.Image]]]:
 # --- photos: crops of many different photos ----------------------------------------------
 
 PHOTO_SETS = {
-    # photo names: "sklearn:<file>" or "skimage:<function>"; the two sets share no photo
+    # photo names: "sklearn:<file>", "skimage:<function>" or "opencv:<file>"; no two sets
+    # share a photo
     "tuning": ("sklearn:china.jpg", "skimage:coffee", "skimage:chelsea", "skimage:rocket",
                "skimage:gravel", "skimage:cell", "skimage:clock", "skimage:text",
                "skimage:hubble_deep_field", "skimage:stereo_motorcycle"),
     "heldout": ("sklearn:flower.jpg", "skimage:astronaut", "skimage:camera",
                 "skimage:immunohistochemistry", "skimage:brick", "skimage:grass",
                 "skimage:moon", "skimage:coins", "skimage:retina", "skimage:page"),
+    # fixed before measuring, never tuned on (see the module docstring)
+    "opencv": ("opencv:aero1.jpg", "opencv:aloeL.jpg", "opencv:apple.jpg",
+               "opencv:baboon.jpg", "opencv:basketball1.png", "opencv:board.jpg",
+               "opencv:box_in_scene.png", "opencv:building.jpg", "opencv:butterfly.jpg",
+               "opencv:chicky_512.png", "opencv:ela_original.jpg", "opencv:fruits.jpg",
+               "opencv:graf1.png", "opencv:home.jpg", "opencv:left.jpg", "opencv:leuvenA.jpg",
+               "opencv:licenseplate_motion.jpg", "opencv:messi5.jpg", "opencv:orange.jpg",
+               "opencv:pca_test1.jpg", "opencv:rubberwhale1.png", "opencv:smarties.png",
+               "opencv:squirrel_cls.jpg", "opencv:starry_night.jpg", "opencv:stuff.jpg"),
 }  # fmt: skip
-PHOTO_SEEDS = {"tuning": 70, "heldout": 71}
+PHOTO_SEEDS = {"tuning": 70, "heldout": 71, "opencv": 72}
 PHOTO_CELL = 100
+OPENCV_DATA_ENV = "AIGC_GUARD_OPENCV_DATA"
+OPENCV_DATA_DEFAULT = Path("/tmp/ocvdoc/usr/share/doc/opencv-doc/examples/data")
 
 
-def _load_photo(name: str) -> Image.Image | None:
-    """One named photo as RGB, or None when it is not available offline."""
+def opencv_data_dir(data_dir: Path | str | None = None) -> Path:
+    """The folder of OpenCV's sample images: `data_dir`, else $AIGC_GUARD_OPENCV_DATA, else
+    OPENCV_DATA_DEFAULT. Raises FileNotFoundError, saying how to get it, when it is missing
+    (the set is fixed: a partial set would measure something else)."""
+    folder = Path(data_dir or os.environ.get(OPENCV_DATA_ENV) or OPENCV_DATA_DEFAULT)
+    missing = [n for _, _, n in (p.partition(":") for p in PHOTO_SETS["opencv"])
+               if not (folder / n).is_file()]  # fmt: skip
+    if missing:
+        raise FileNotFoundError(
+            f"OpenCV's sample images are not in {folder} (missing {', '.join(missing[:3])}"
+            f"{', ...' if len(missing) > 3 else ''}). Get them offline from Debian's "
+            "opencv-doc package: `apt-get download opencv-doc && dpkg -x opencv-doc_*.deb "
+            f"DIR`, then point {OPENCV_DATA_ENV} (or --opencv-data) at "
+            "DIR/usr/share/doc/opencv-doc/examples/data"
+        )
+    return folder
+
+
+def _load_photo(name: str, data_dir: Path | str | None = None) -> Image.Image | None:
+    """One named photo as RGB, or None when it is not available offline (an "opencv:"
+    photo must be there: see `opencv_data_dir`)."""
     source, _, item = name.partition(":")
+    if source == "opencv":
+        with Image.open(opencv_data_dir(data_dir) / item) as image:
+            return image.convert("RGB")  # chicky_512's alpha is opaque but for 0.4%
     if source == "sklearn":
         from sklearn.datasets import load_sample_image
 
@@ -274,7 +322,9 @@ def _load_photo(name: str) -> Image.Image | None:
     return Image.fromarray(np.asarray(array)).convert("RGB")
 
 
-def photo_crops(which: str = "heldout") -> dict[str, list[tuple[str, Image.Image]]]:
+def photo_crops(
+    which: str = "heldout", data_dir: Path | str | None = None
+) -> dict[str, list[tuple[str, Image.Image]]]:
     """Crops of the photos of `PHOTO_SETS[which]`, dealt round-robin into 'train',
     'calibration' and 'evaluation'. Each photo is cut into a grid of square cells of
     PHOTO_CELL px (twice that when its shorter side is at least 800 px); each cell yields
@@ -282,13 +332,14 @@ def photo_crops(which: str = "heldout") -> dict[str, list[tuple[str, Image.Image
     inside it. Crops whose grayscale standard deviation is under MIN_TILE_STD are left
     out (featureless). Cells of 100 px, not larger: the bundled photos give about 60
     crops per role at that size, and calibrating at 1% needs 100 held-out crops (the
-    benchmark pools both sets' calibration crops)."""
+    benchmark pools both sets' calibration crops). `data_dir`: OpenCV's sample images,
+    for the "opencv" set (see `opencv_data_dir`)."""
     if which not in PHOTO_SETS:
         raise ValueError(f"which={which!r}: expected one of {sorted(PHOTO_SETS)}")
     rng = np.random.default_rng(PHOTO_SEEDS[which])
     crops: list[tuple[str, Image.Image]] = []
     for name in PHOTO_SETS[which]:
-        photo = _load_photo(name)
+        photo = _load_photo(name, data_dir)
         if photo is None:
             continue
         cell = 2 * PHOTO_CELL if min(photo.size) >= 800 else PHOTO_CELL
