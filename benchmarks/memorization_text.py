@@ -79,6 +79,7 @@ def detection(index: TextIndex, corpus: Corpus, per_attack: int) -> None:
         span = np.mean(["verbatim-span" in f for f in flags])
         print(f"| {name} ({len(texts)}) | {np.mean([bool(f) for f in flags]):.2%} | "
               f"{near:.2%} | {span:.2%} |")  # fmt: skip
+    ground_truth(index, corpus, random.Random(7))
     calibration = index.manifest["calibration"]
     spans_asked = index.manifest["span"]
     print(
@@ -88,6 +89,48 @@ def detection(index: TextIndex, corpus: Corpus, per_attack: int) -> None:
         f">= {spans_asked['min_chars']} output characters held by <= "
         f"{spans_asked['max_records']} training records.\n"
     )
+
+
+def shared_run_holders(texts: list[str], train: list[tuple[str, str]], length: int) -> list[int]:
+    """Per text, by exact search: 0 if it shares no `length`-character run (normalised)
+    with any training record, else the fewest training records holding one of its shared
+    runs (1 = a run only one record holds)."""
+    windows = [
+        {norm[i : i + length] for i in range(len(norm) - length + 1)}
+        for norm in (normalise(text) for text in texts)
+    ]
+    wanted = set().union(*windows)
+    holders: dict[str, set[str]] = {}
+    for record_id, text in train:
+        norm = normalise(text)
+        for i in range(len(norm) - length + 1):
+            run = norm[i : i + length]
+            if run in wanted:
+                holders.setdefault(run, set()).add(record_id)
+    return [min((len(holders[w]) for w in found if w in holders), default=0) for found in windows]
+
+
+def ground_truth(index: TextIndex, corpus: Corpus, rng: random.Random) -> None:
+    """The unrelated texts split by what they literally share with the training records:
+    the span rule promises to find a run of >= min_chars copied from a record, so a
+    "fresh" text that holds such a run of one or two records is a copy by that definition."""
+    spans_asked = index.manifest["span"]
+    length, most = spans_asked["min_chars"], spans_asked["max_records"]
+    print(f"\n| unrelated text, by its longest-shared-run class (exact search, {length} "
+          "normalised characters) | texts | flagged |")  # fmt: skip
+    print("|---|---|---|")
+    for name, texts in unrelated_outputs(corpus, rng).items():
+        held = shared_run_holders(texts, corpus.train, length)
+        flagged = [bool(index.flags(index.nearest(text))) for text in texts]
+        classes = {
+            "shares no run with any record": [h == 0 for h in held],
+            f"shares only runs held by > {most} records (boilerplate)": [h > most for h in held],
+            f"shares a run held by 1-{most} records": [0 < h <= most for h in held],
+        }
+        for label, members in classes.items():
+            chosen = [f for f, m in zip(flagged, members, strict=True) if m]
+            rate = f"{np.mean(chosen):.2%}" if chosen else "-"
+            print(f"| {name}: {label} | {len(chosen)} | {rate} |")
 
 
 def boilerplate_tradeoff(corpus: Corpus, per_attack: int) -> None:
