@@ -145,6 +145,39 @@ def test_products_firms_and_weekdays_are_not_locations(pii: PiiCheck, text: str)
     assert "LOCATION" not in types, (text, types)
 
 
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Sorry I missed you, my new number is 0387264519 if you need me.", "0387264519"),
+        ("Her mobile number: 07700954318.", "07700954318"),
+        ("For help, contact our night desk at 0233648190.", "0233648190"),
+        ("Please call our billing team on 415.555.0176x204 for a refund.", "415.555.0176x204"),
+        ("The ward can be reached on 01632 960417 after six.", "01632 960417"),
+        ("For help, contact our night desk at +49(0) 301928374.", "+49(0) 301928374"),
+    ],
+)
+def test_phone_numbers_named_by_the_words_before_them(pii: PiiCheck, text: str, phone: str) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found == {phone: "PHONE_NUMBER"}, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("Your order number is 0387264519 and ships tomorrow.", "0387264519", None),
+        ("Call us at 0161 4960377 quoting reference 508231947.", "508231947", None),
+        ("Background check: SSN 219-09-9999, driver license 508231947.", "508231947",
+         "US_DRIVER_LICENSE"),
+        ("Her SSN: 508231947.", "508231947", "US_SSN"),
+    ],
+)  # fmt: skip
+def test_a_bare_nine_digit_number_is_an_ssn_only_after_its_label(
+    pii: PiiCheck, text: str, value: str, kind: str | None
+) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(value) == kind, (text, found)
+
+
 def test_ner_only_runs_spacy_ner_alone_and_still_screens() -> None:
     check = PiiCheck(ner_only=True)
     assert check.engine()._nlp("en").pipe_names == ["ner"]

@@ -18,7 +18,8 @@
   support (a first name, title, greeting...) and no product or firm shape (support.py).
 - Context words: Presidio looks for them among the five preceding non-stop-words, and
   spaCy counts "call" as a stop word, so "call us at 0385106751" had no context.
-  Here the four preceding words count, stop words included (numbers and punctuation
+  Here the four preceding words count (five since "contact our security desk at" and
+  "call our team on" were missed), stop words included (numbers and punctuation
   excluded), matched whole: in Presidio's substring mode "us" (a passport context
   word) matched "must".
 Imports Presidio: load only when an engine is built.
@@ -35,7 +36,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecog
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import COMPANY_AFTER, GREETING
-from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_shape
+from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
 from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support
 from aigc_guard.checks.pii.textual import line_start
 
@@ -48,6 +49,12 @@ COMPANY_WORDS = frozenset({
 })  # fmt: skip
 
 CHECKSUM_CAP = 0.3
+# What names a bare nine-digit number as an SSN: the label right before it.
+SSN_LABEL = re.compile(
+    r"(?:\bssn|\bss#|\bsocial[ \t]+security(?:[ \t]+(?:number|no\.?|#))?)"
+    r"(?:[ \t]*(?:is|was|:|#|no\.?|number))*[ \t]*[:#]?[ \t]*$",
+    re.IGNORECASE,
+)
 # A capital after three lower-case letters is a product's camel case ("ThinkPad"), not a
 # name's ("McDonald", "MacArthur", "DiCaprio", "LeBlanc").
 PRODUCT_WORD = re.compile(r"[a-z]{3}[A-Z]")
@@ -84,6 +91,7 @@ class CheckedPhoneRecognizer(PhoneRecognizer):
                 continue
             if not phone_formatted(value):
                 result.score = min(result.score, 0.2)
+            phone_context_checked(text, result)
             kept.append(result)
         return kept
 
@@ -149,13 +157,34 @@ class StopWordContextEnhancer(LemmaContextAwareEnhancer):
 
     def __init__(self) -> None:
         super().__init__(context_similarity_factor=0.35, min_score_with_context_similarity=0.4,
-                         context_prefix_count=3, context_matching_mode="whole_word")  # fmt: skip
+                         context_prefix_count=4, context_matching_mode="whole_word")  # fmt: skip
 
     def _add_n_words_backward(
         self, index: int, n_words: int, lemmas: list[str], keywords: list[str]
     ) -> list[str]:
         words = [lemma.lower() for lemma in lemmas if any(char.isalpha() for char in lemma)]
         return super()._add_n_words_backward(index, n_words, lemmas, words)
+
+
+def labelled_ssn(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """Presidio's SSN recognizer, whose bare nine-digit matches ("204483700") count only
+    right after an SSN label: its context words include "security", so the number after
+    "our security desk at +49(0)" or "driver license" near an SSN became an SSN, and an
+    SSN outranks a phone or licence number."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        return [
+            result
+            for result in analyze(text, entities, nlp_artifacts)
+            if not text[result.start : result.end].isdigit()
+            or SSN_LABEL.search(text, max(0, result.start - 40), result.start)
+        ]
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
 
 
 def capped(recognizer: EntityRecognizer, cap: float = CHECKSUM_CAP) -> EntityRecognizer:
@@ -179,5 +208,6 @@ __all__ = [
     "CheckedPhoneRecognizer",
     "StopWordContextEnhancer",
     "capped",
+    "labelled_ssn",
     "phone_formatted",
 ]

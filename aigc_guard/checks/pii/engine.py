@@ -377,6 +377,8 @@ def _recognizers(
             found.append(phone(supported_language=language, supported_regions=PHONE_REGIONS))
             continue
         recognizer = getattr(predefined, name)(supported_language=language)
+        if fix and name == "UsSsnRecognizer":
+            recognizer = adjusted.labelled_ssn(recognizer)
         found.append(adjusted.capped(recognizer) if fix and name in WEAK_CHECKSUMS else recognizer)
     if "patterns" in features:
         found += _our_patterns(language, checksums="checksums" in features)
