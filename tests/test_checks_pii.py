@@ -122,6 +122,12 @@ def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> Non
         ("Niederhollenstett, 12 March 2026\nDear customer, your statement follows.",
          "Niederhollenstett"),
         ("me: a small town called Vossenkamperveen, you?", "Vossenkamperveen"),
+        ("Seen in clinic today. Usual residence: Kleinwaldenau. Review in six weeks.",
+         "Kleinwaldenau"),
+        ("Name: Ada Lenz; Home town: Brackwede-Nord; Phone: on file", "Brackwede-Nord"),
+        ("Both parties agree. Signed in Oudewaterveen on 3 May 2025.", "Oudewaterveen"),
+        ("Done at Vrendelmoor, 12 March 2026.", "Vrendelmoor"),
+        ("ok, see you in Pellacurto then", "Pellacurto"),
     ],
 )  # fmt: skip
 def test_an_unknown_town_in_a_place_context_is_a_location(
@@ -138,6 +144,8 @@ def test_an_unknown_town_in_a_place_context_is_a_location(
         "Ask Echo Show 8 to play the news in the kitchen.",
         "Details are in the release notes from Baxter Group and from Hayes, Baxter and Roux.",
         "Monday, 12 March 2026: the exporter now writes Parquet files.",
+        "Issued in March by the board and signed in Q3 by all members.",
+        "Come and see what is new in Nikon Z8 at our stand.",
     ],
 )
 def test_products_firms_and_weekdays_are_not_locations(pii: PiiCheck, text: str) -> None:
