@@ -91,6 +91,12 @@ def test_look_alikes_pass(pii: PiiCheck) -> None:
         "Watson, Hudson and Hill signed a new contract (ref 882711750).",
         "Moreno-Stanton signed a new contract last week.",
         "De Haan NV thanks you for your business.",
+        "The quote came from Stichting van Brederode at a fair price.",
+        "Quote from Marsili Ottaviani e figli S.r.l. at 9,000 euros.",
+        "Hosted by Berenguer y asociados S.L. next week.",
+        "Employer: Koninklijke van Houweninge. Income stable.",
+        "Quote from Ravelli SPA at 12,000 euros.",
+        "Signed a new contract with Paulina Ferrer Soto S.L.N.E yesterday.",
     ],
 )
 def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None:
@@ -106,6 +112,7 @@ def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None
         ("Follow-up with Dr. Smith-Jones in two weeks.", "Smith-Jones"),
         ("Dear Keano Stinis, your booking is confirmed.", "Keano Stinis"),
         ("Thanks Fausto, see you soon.", "Fausto"),
+        ("Visit from Anna Schmidt, Siemens AG on Friday.", "Anna Schmidt"),
     ],
 )
 def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:

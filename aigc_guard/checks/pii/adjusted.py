@@ -35,7 +35,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
-from aigc_guard.checks.pii.names import COMPANY_AFTER, GREETING
+from aigc_guard.checks.pii.names import GREETING, firm_shaped
 from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
 from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support
 from aigc_guard.checks.pii.textual import line_start
@@ -127,7 +127,7 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
     if PRODUCT_WORD.search(value) or all(SHORT_CAPS.fullmatch(w) for w in value.split()):
         return False
     words = value.replace(".", "").lower().split()
-    if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text, result.end):
+    if COMPANY_WORDS.intersection(words) or firm_shaped(text, result.start, result.end):
         return False
     if result.entity_type == "LOCATION" and MODEL_NUMBER_AFTER.match(text, result.end):
         return False  # "Windows Server 2022", "Echo Show 8": a product and its model

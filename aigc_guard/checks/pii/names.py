@@ -42,10 +42,43 @@ LABELS = (
 LABELLED = re.compile(
     rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
 )
-COMPANY_AFTER = re.compile(
-    r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|S\.A|SAS|S\.?A\.?R\.?L|Srl"
-    r"|S\.r\.l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b"
+# Legal forms of firms (English, German, French, Spanish, Italian, Dutch, Nordic).
+LEGAL_FORMS = (
+    r"(?:Inc|LLC|LLP|Ltd|Ltda|PLC|Pty|GmbH|mbH|GbR|OHG|AG|KG|KGaA|SA|S\.A|SAS|SAU|S\.A\.U"
+    r"|S\.?A\.?R\.?L|Srl|S\.r\.l|SpA|SPA|S\.p\.A|S\.?L|S\.Coop|S\.Com|B\.?V|N\.?V|Oy|AB|Co"
+    r"|Corp|Cie)"
 )
+COMPANY_AFTER = re.compile(rf"[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b")
+# Words that make a run of names a firm: "Stichting van Dongen", "Koninklijke de Graaf",
+# "van Cuijck Groep", "Saura y asociados", "Metella e figli", "Webster and Sons".
+FIRM_WORDS = (
+    "group|groep|grupo|gruppe|gruppo|groupe|holding|holdings|stichting|vereniging|koninklijke"
+    "|royal|hermanos|fratelli|frères|gebroeders|gebrüder|sons|söhne|zonen|figli|hijos|fils"
+    "|partners|associates|asociados|associati|associés|consulting|solutions"
+)
+FIRM_WORD_SET = frozenset(FIRM_WORDS.split("|"))
+_LINK = r"(?:y|e|&|and|und|et|en)"
+# A legal form or firm word after the span, over at most three more names or links on
+# the same line without a comma: "Camacho Diaz S.L.N.E", "Saura y asociados S.L.".
+FIRM_TAIL = re.compile(
+    rf"(?:[ \t]+(?:[{UPPER}][\w'’.-]*|{PARTICLE}|{_LINK})){{0,3}}?"
+    rf"(?:[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b|[ \t]+(?i:{FIRM_WORDS})\b)"
+)
+FIRM_BEFORE = re.compile(
+    rf"\b(?i:stichting|vereniging|koninklijke|royal|grupo|gruppo|groep|groupe|hermanos"
+    rf"|fratelli|gebroeders|gebrüder)[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}$"
+)
+
+
+def firm_shaped(text: str, start: int, end: int) -> bool:
+    """text[start:end] names a firm: a firm word in it, a firm word or legal form after
+    it in the same run of names, or a firm word before it ("Stichting de Gruson")."""
+    words = text[start:end].lower().replace(",", " ").split()
+    if FIRM_WORD_SET.intersection(words):
+        return True
+    return bool(FIRM_TAIL.match(text, end) or FIRM_BEFORE.search(text, max(0, start - 40), start))
+
+
 # Words after which a known first name is a person ("ask Anna", "with Anna")...
 GREETING = re.compile(
     r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|ok|okay|sorry|welcome|congrats"
@@ -118,7 +151,7 @@ def _titled(text: str) -> Iterator[Hit]:
 def _labelled(text: str) -> Iterator[Hit]:
     for match in LABELLED.finditer(text):
         end = _name_end(text, match.start("name"), match.end("name"))
-        if end > match.start("name") and not COMPANY_AFTER.match(text, end):
+        if end > match.start("name") and not firm_shaped(text, match.start("name"), end):
             yield ("PERSON", match.start("name"), end, 0.6)
 
 
@@ -168,8 +201,8 @@ def _from_first_name(text: str, offset: int, words: list[re.Match[str]], doc: An
         taken = taken[:-1]
     start = offset + words[0].start()
     end = offset + (taken[-1].end() if taken else words[0].end())
-    if COMPANY_AFTER.match(text, end):
-        return  # "Johann GmbH", "Royal & Co"
+    if firm_shaped(text, start, end):
+        return  # "Johann GmbH", "Royal & Co", "Stichting van Dongen"
     if taken:
         yield ("PERSON", start, end, 0.8)
     else:
@@ -217,4 +250,4 @@ def _name_end(text: str, start: int, end: int) -> int:
     return last
 
 
-__all__ = ["NameRecognizer"]
+__all__ = ["COMPANY_AFTER", "NameRecognizer", "firm_shaped"]

@@ -28,7 +28,7 @@ from typing import Any
 
 from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
 from aigc_guard.checks.pii.gazetteers import place_names
-from aigc_guard.checks.pii.names import COMPANY_AFTER
+from aigc_guard.checks.pii.names import COMPANY_AFTER, firm_shaped
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
 STREET_TYPES_EN = (
@@ -228,8 +228,8 @@ class PlaceRecognizer(TextRecognizer):
 def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[Hit]:
     value = text[start:end]
     before = text[max(0, start - 28) : start]
-    if FIRM_AFTER.match(text, end) or COMPANY_AFTER.match(text, end):
-        return  # "from Hayes, Baxter and Roux", "Lyon SA": a company
+    if FIRM_AFTER.match(text, end) or firm_shaped(text, start, end):
+        return  # "from Hayes, Baxter and Roux", "Lyon SA", "from Luján y asociados": a firm
     if MODEL_NUMBER_AFTER.match(text, end):
         return  # "in Echo Show 8": a product
     if any(char.isdigit() for char in value):
@@ -252,6 +252,8 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
             stop = start + len(candidate)
             if COMPANY_AFTER.match(text, stop) or FIRM_AFTER.match(text, stop):
                 return  # "de Haan NV", "Baxter Group": a company
+            if firm_shaped(text, start, stop):
+                return  # "Patberg Juncken GbR": a firm further on
             score = 0.6 if after_place_word else (0.35 if known else 0.0)
             if score:
                 yield ("LOCATION", start, stop, score)

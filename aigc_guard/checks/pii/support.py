@@ -8,7 +8,8 @@ The small spaCy model calls many product and company names PERSON ("Jira Cloud",
 - against: a product's shape (a model number or version right after it: "Nimbus
   Router 3000", "Surface Pro 9"), a firm's shape (three or more capitalised words in a list,
   "Watson, Hudson and Hill"; two surnames joined by a hyphen with nothing before them,
-  "Moreno-Stanton"), or spaCy tagging it ORG or PRODUCT.
+  "Moreno-Stanton"; a firm word or legal form in or after it, "Stichting van Dongen",
+  "Saura y asociados S.L."), or spaCy tagging it ORG or PRODUCT.
 Unsupported or firm- and product-shaped candidates get a score below any sensible
 threshold (UNSUPPORTED_SCORE), so a policy can still lower its threshold to see them.
 """
@@ -19,7 +20,7 @@ import re
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import is_first_name
-from aigc_guard.checks.pii.names import LABELS, SALUTATION, TITLES
+from aigc_guard.checks.pii.names import LABELS, SALUTATION, TITLES, firm_shaped
 from aigc_guard.checks.pii.textual import line_start
 
 UNSUPPORTED_SCORE = 0.3
@@ -70,6 +71,8 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     many real full names ORG ("Helen Mason"): callers pass `doc` only for weak
     candidates such as a lone first name."""
     if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
+        return True
+    if firm_shaped(text, start, end) and not in_context(text, start, end):
         return True
     value = text[start:end]
     # Two surnames joined by a hyphen, alone: a firm (a double first name such as
