@@ -97,6 +97,10 @@ def test_look_alikes_pass(pii: PiiCheck) -> None:
         "Employer: Koninklijke van Houweninge. Income stable.",
         "Quote from Ravelli SPA at 12,000 euros.",
         "Signed a new contract with Paulina Ferrer Soto S.L.N.E yesterday.",
+        "Is the Marc Jacobs Snapshot still available?",
+        "Sign-in using Ray Ban Stories from a new device.",
+        "After a month with the Jamie Oliver Grill the handle broke.",
+        "Registration confirmed for your Daniel Wellington Classic, purchased last spring.",
     ],
 )
 def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None:
@@ -113,6 +117,8 @@ def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None
         ("Dear Keano Stinis, your booking is confirmed.", "Keano Stinis"),
         ("Thanks Fausto, see you soon.", "Fausto"),
         ("Visit from Anna Schmidt, Siemens AG on Friday.", "Anna Schmidt"),
+        ("Thank you for seeing the patient Anna Smith today.", "Anna Smith"),
+        ("This is Anna Smith from accounts.", "Anna Smith"),
     ],
 )
 def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:

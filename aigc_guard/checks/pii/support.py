@@ -9,7 +9,9 @@ The small spaCy model calls many product and company names PERSON ("Jira Cloud",
   Router 3000", "Surface Pro 9"), a firm's shape (three or more capitalised words in a list,
   "Watson, Hudson and Hill"; two surnames joined by a hyphen with nothing before them,
   "Moreno-Stanton"; a firm word or legal form in or after it, "Stichting van Dongen",
-  "Saura y asociados S.L."), or spaCy tagging it ORG or PRODUCT.
+  "Saura y asociados S.L."), an article or possessive before it (a thing: "the Louis
+  Vuitton Keepall", "your Philips Hue Bridge", "using Tesla Model Y"), or spaCy tagging
+  it ORG or PRODUCT.
 Unsupported or firm- and product-shaped candidates get a score below any sensible
 threshold (UNSUPPORTED_SCORE), so a policy can still lower its threshold to see them.
 """
@@ -43,6 +45,14 @@ PERSON_SHAPE = re.compile(
     r"|ibn)\s"
 )
 NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
+# An article or possessive right before the run of capitalised words that holds the
+# span: a thing ("is the Louis Vuitton Keepall still available", "your Philips Hue
+# Bridge"), not a person, whose name takes none; so is what one uses ("using Tesla
+# Model Y").
+THING_BEFORE = re.compile(
+    r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|that|these|those|using)[ \t]+)"
+    rf"(?:[{_UPPER}][\w'’-]*[ \t]+){{0,3}}$"
+)
 
 
 def has_support(text: str, start: int, end: int) -> bool:
@@ -72,7 +82,7 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     candidates such as a lone first name."""
     if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
         return True
-    if firm_shaped(text, start, end) and not in_context(text, start, end):
+    if (firm_shaped(text, start, end) or a_thing(text, start)) and not in_context(text, start, end):
         return True
     value = text[start:end]
     # Two surnames joined by a hyphen, alone: a firm (a double first name such as
@@ -81,6 +91,11 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     if lone and not all(is_first_name(p) for p in value.split("-")):
         return True
     return tagged_not_person(doc, start, end) and not in_context(text, start, end)
+
+
+def a_thing(text: str, start: int) -> bool:
+    """An article, possessive or "using" before the capitalised run that holds `start`."""
+    return bool(THING_BEFORE.search(text, max(0, start - 80), start))
 
 
 def in_firm_list(text: str, start: int, end: int) -> bool:
@@ -104,6 +119,7 @@ def tagged_not_person(doc: Any, start: int, end: int) -> bool:
 
 __all__ = [
     "UNSUPPORTED_SCORE",
+    "a_thing",
     "against",
     "has_support",
     "in_context",
