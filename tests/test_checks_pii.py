@@ -199,6 +199,43 @@ def test_a_bare_nine_digit_number_is_an_ssn_only_after_its_label(
     assert found.get(value) == kind, (text, found)
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        # the addressee after "you,": a person, even when a town bears the name
+        ("Unusual sign-in. If it was you, Florence, no action is needed.", "Florence", "PERSON"),
+        # a surname, a comma and a first name after a label
+        ("Lab results for patient Hofstetter, Annelie. Chart #0500882.", "Hofstetter, Annelie",
+         "PERSON"),
+        # a place-named surname after a first name is part of the person
+        ("courier: hi, parcel for Borja Carmona?", "Borja Carmona", "PERSON"),
+        # an account number that passes Luhn is still an account number
+        ("Hello Tina Bates,\nyour current account 365110857072 went overdrawn.", "365110857072",
+         "US_BANK_NUMBER"),
+        # a passport number that starts with 00 is no phone number
+        ("Applicant, passport no. 002796696, born 1934-01-21.", "002796696", "US_PASSPORT"),
+        ("Follow-up booked. Record 00494026 created.", "00494026", "MEDICAL_RECORD_NUMBER"),
+    ],
+)  # fmt: skip
+def test_neighbouring_types_are_told_apart(pii: PiiCheck, text: str, value: str, kind: str) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(value) == kind, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hosted by Walker, Dixon and Atkinson.",
+        "Quote from Godfrey Baumer & van der Pol at 2,000 euros.",
+        "Hosted by Mosquera y asociados S.Com. next week.",
+        "Quote from Ashworth-Pennington at 27,735 dollars.",
+    ],
+)
+def test_firms_and_abbreviations_are_no_person_place_or_url(pii: PiiCheck, text: str) -> None:
+    types = {e["type"] for e in pii.inspect(Artifact.from_text(text)).details["entities"]}
+    assert not types & {"PERSON", "LOCATION", "URL"}, (text, types)
+
+
 def test_ner_only_runs_spacy_ner_alone_and_still_screens() -> None:
     check = PiiCheck(ner_only=True)
     assert check.engine()._nlp("en").pipe_names == ["ner"]

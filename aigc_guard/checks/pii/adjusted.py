@@ -4,6 +4,9 @@
   order number ("ORD-4411-19230"), a build number ("20230414.5") or an ISO date.
   Matches glued to letters, dashes or decimals, and dates, are dropped; a bare digit
   run without any phone formatting scores 0.2, so it needs a context word.
+- Card numbers: a bare digit run right after "account" (no card word before it) is an
+  account number, even when Luhn-valid. URLs: a one-letter domain ("S.Com", "B.Sc") is
+  an abbreviation.
 - Checksums that one random number in ten passes (NHS mod 11, ABA routing, NPI):
   Presidio scores a pass 1.0, so every tenth 9- or 10-digit reference number was an
   NHS or routing number. Capped at 0.3: the type's context word (NHS, routing) lifts it.
@@ -37,7 +40,7 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecog
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import GREETING, firm_shaped
 from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
-from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support
+from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support, in_firm_list
 from aigc_guard.checks.pii.textual import line_start
 
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
@@ -49,6 +52,12 @@ COMPANY_WORDS = frozenset({
 })  # fmt: skip
 
 CHECKSUM_CAP = 0.3
+FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-Þ][a-zß-ÿ]+)[ \t]+$")
+# A bare domain of one letter is an abbreviation: "S.Com" (a Spanish firm), "B.Sc".
+INITIAL_DOMAIN = re.compile(r"[A-Za-z]\.[A-Za-z]{2,4}")
+# "your current account 365110857072": an account number, even when Luhn-valid.
+ACCOUNT_WORDS = frozenset({"account", "acct", "a/c", "iban", "compte", "konto", "cuenta"})
+CARD_WORDS = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "carte"})
 # What names a bare nine-digit number as an SSN: the label right before it.
 SSN_LABEL = re.compile(
     r"(?:\bssn|\bss#|\bsocial[ \t]+security(?:[ \t]+(?:number|no\.?|#))?)"
@@ -131,6 +140,10 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         return False
     if result.entity_type == "LOCATION" and MODEL_NUMBER_AFTER.match(text, result.end):
         return False  # "Windows Server 2022", "Echo Show 8": a product and its model
+    if in_firm_list(text, result.start, result.end):
+        return False  # "Hosted by Walker, Dixon and Atkinson": a firm
+    if result.entity_type == "LOCATION" and _after_first_name(text, result.start):
+        return False  # "parcel for Borja Carmona": a surname (the name rules find the person)
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
         line = line_start(text, result.start)
         speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
@@ -142,6 +155,12 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         if known is False or (known is None and value.lower() not in place_names()):
             result.score = min(result.score, 0.3)
     return True
+
+
+def _after_first_name(text: str, start: int) -> bool:
+    """A known first name, capitalised, right before `start` on the same line."""
+    before = FIRST_NAME_BEFORE.search(text, max(0, start - 32), start)
+    return before is not None and is_first_name(before.group(1))
 
 
 def _require_support(text: str, result: RecognizerResult) -> None:
@@ -187,6 +206,46 @@ def labelled_ssn(recognizer: EntityRecognizer) -> EntityRecognizer:
     return recognizer
 
 
+def not_initials(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """Presidio's URL recognizer without one-letter domains ("S.Com.", "B.Sc.")."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        return [
+            result
+            for result in analyze(text, entities, nlp_artifacts)
+            if not INITIAL_DOMAIN.fullmatch(text[result.start : result.end])
+        ]
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
+
+
+def account_not_card(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """A card recognizer whose bare digit runs after "account" (within three words, no card
+    word among the five before) are left to the bank-account recognizer: one random
+    number in ten passes Luhn, and an account number often starts like a card."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        kept = []
+        for result in analyze(text, entities, nlp_artifacts):
+            words = re.findall(r"[a-z/]+", text[max(0, result.start - 48) : result.start].lower())
+            account = ACCOUNT_WORDS.intersection(words[-3:]) and not CARD_WORDS.intersection(
+                words[-5:]
+            )
+            if not (account and text[result.start : result.end].isdigit()):
+                kept.append(result)
+        return kept
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
+
+
 def capped(recognizer: EntityRecognizer, cap: float = CHECKSUM_CAP) -> EntityRecognizer:
     """`recognizer` with its scores capped at `cap` (before context enhancement)."""
     analyze = recognizer.analyze
@@ -207,7 +266,9 @@ __all__ = [
     "CheckedNerRecognizer",
     "CheckedPhoneRecognizer",
     "StopWordContextEnhancer",
+    "account_not_card",
     "capped",
     "labelled_ssn",
+    "not_initials",
     "phone_formatted",
 ]

@@ -5,9 +5,10 @@ Rules, in order of confidence:
 - a known first name followed by one to three capitalised words (particles such as
   von, van, de allowed): 0.8; in capitals ("DOE JANE") when one word is a first name: 0.7;
 - two or three capitalised words after a form label or salutation (Patient:, Name:,
-  Employee:, Dear): 0.6, known first name or not;
-- a known first name alone after a greeting (Dear, Hi, Thanks) or as a chat speaker
-  ("Anna: ..."): 0.6; capitalised inside a sentence, or tagged PROPN by spaCy: 0.45.
+  Employee:, Dear): 0.6, known first name or not; a surname, a comma and a known first
+  name after a label ("patient Becker, Juliette"): 0.6;
+- a known first name alone after a greeting (Dear, Hi, Thanks, "you,") or as a chat
+  speaker ("Anna: ..."): 0.6; capitalised inside a sentence, or tagged PROPN by spaCy: 0.45.
 A run followed by a street type or a company suffix is left to other rules; one shaped
 like a product or a firm (support.py) drops below threshold, unless after a title.
 """
@@ -48,6 +49,10 @@ LEGAL_FORMS = (
     r"|S\.?A\.?R\.?L|Srl|S\.r\.l|SpA|SPA|S\.p\.A|S\.?L|S\.Coop|S\.Com|B\.?V|N\.?V|Oy|AB|Co"
     r"|Corp|Cie)"
 )
+# "patient Becker, Juliette": a surname, a comma and a known first name after a label.
+INVERTED = re.compile(
+    rf"\b(?i:{LABELS})[ \t]*:?[ \t]+(?P<name>{WORD},[ \t]+(?P<first>{WORD}))(?![ \t]*[{UPPER}])"
+)
 COMPANY_AFTER = re.compile(rf"[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b")
 # Words that make a run of names a firm: "Stichting van Dongen", "Koninklijke de Graaf",
 # "van Cuijck Groep", "Saura y asociados", "Metella e figli", "Webster and Sons".
@@ -62,20 +67,25 @@ _LINK = r"(?:y|e|&|and|und|et|en)"
 # the same line without a comma: "Camacho Diaz S.L.N.E", "Saura y asociados S.L.".
 FIRM_TAIL = re.compile(
     rf"(?:[ \t]+(?:[{UPPER}][\w'’.-]*|{PARTICLE}|{_LINK})){{0,3}}?"
-    rf"(?:[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b|[ \t]+(?i:{FIRM_WORDS})\b)"
+    rf"(?:[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b|[ \t]+(?i:{FIRM_WORDS})\b"
+    rf"|[ \t]+&[ \t]+{PARTICLE}\b)"  # "van Alemannië & van den Pol"
 )
+LEGAL_FORM_IN = re.compile(rf"(?<![\w.]){LEGAL_FORMS}(?!\w)")
 FIRM_BEFORE = re.compile(
-    rf"\b(?i:stichting|vereniging|koninklijke|royal|grupo|gruppo|groep|groupe|hermanos"
-    rf"|fratelli|gebroeders|gebrüder)[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}$"
+    rf"(?:\b(?i:stichting|vereniging|koninklijke|royal|grupo|gruppo|groep|groupe|hermanos"
+    rf"|fratelli|gebroeders|gebrüder)[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}"
+    rf"|&[ \t]+(?:{PARTICLE}[ \t]+){{1,2}})$"
 )
 
 
 def firm_shaped(text: str, start: int, end: int) -> bool:
-    """text[start:end] names a firm: a firm word in it, a firm word or legal form after
-    it in the same run of names, or a firm word before it ("Stichting de Gruson")."""
-    words = text[start:end].lower().replace(",", " ").split()
-    if FIRM_WORD_SET.intersection(words):
+    """text[start:end] names a firm: a firm word or legal form in it, one after it in the
+    same run of names, or a firm word before it ("Stichting de Gruson")."""
+    value = text[start:end]
+    if FIRM_WORD_SET.intersection(value.lower().replace(",", " ").split()):
         return True
+    if LEGAL_FORM_IN.search(value):
+        return True  # "Etelvina Segura Álamo S.L.N.E"
     return bool(FIRM_TAIL.match(text, end) or FIRM_BEFORE.search(text, max(0, start - 40), start))
 
 
@@ -83,7 +93,8 @@ def firm_shaped(text: str, start: int, end: int) -> bool:
 GREETING = re.compile(
     r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|ok|okay|sorry|welcome|congrats"
     r"|morning|evening|it's|it is|this is|i'm|i am|name is|called|ask|tell|with|from|for"
-    r"|bonjour|salut|merci|cher|chère|hallo|liebe|lieber)[ \t,]+)$",
+    r"|bonjour|salut|merci|cher|chère|hallo|liebe|lieber)[ \t,]+"
+    r"|\byou[ \t]*,[ \t]*)$",  # the addressee: "if it was you, Tonya, ..."
     re.IGNORECASE,
 )
 # ...and the salutations after which even an unknown word is ("Hi Tonino", not "with
@@ -149,6 +160,9 @@ def _titled(text: str) -> Iterator[Hit]:
 
 
 def _labelled(text: str) -> Iterator[Hit]:
+    for match in INVERTED.finditer(text):
+        if is_first_name(match.group("first")):
+            yield ("PERSON", match.start("name"), match.end("name"), 0.6)
     for match in LABELLED.finditer(text):
         end = _name_end(text, match.start("name"), match.end("name"))
         if end > match.start("name") and not firm_shaped(text, match.start("name"), end):

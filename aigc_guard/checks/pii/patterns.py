@@ -170,7 +170,11 @@ def phone_context_checked(text: str, result: RecognizerResult, threshold: float 
     as already enhanced)."""
     if own_number_before(text, result.start):
         result.score = max(result.score, OWN_NUMBER_SCORE)
-    elif result.score < threshold and other_label_before(text, result.start):
+        return
+    bare = text[result.start : result.end].isdigit()
+    if (bare or result.score < threshold) and other_label_before(text, result.start):
+        if bare:  # "passport no. 002796696", "Record 00494026": that, not a phone
+            result.score = min(result.score, 0.2)
         metadata = result.recognition_metadata if result.recognition_metadata is not None else {}
         metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
         result.recognition_metadata = metadata

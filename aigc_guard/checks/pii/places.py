@@ -183,6 +183,11 @@ PLACE_SHAPE = re.compile(
 )
 
 
+# Two capitalised words joined by a hyphen: a double surname or a firm ("Douglas-
+# Cunningham"), not a place for its shape alone.
+DOUBLE_SURNAME = re.compile(r"[A-ZÀ-Þ][a-zß-ÿ']+-[A-ZÀ-Þ][a-zß-ÿ']+")
+
+
 class AddressRecognizer(TextRecognizer):
     """ADDRESS: a street line and the city, postcode and country that follow it."""
 
@@ -248,7 +253,8 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
     for size in range(len(words), 0, -1):  # the longest known prefix of the run
         candidate = value[: words[size - 1].end()]
         known = candidate.lower() in places
-        if known or (after_place_word and PLACE_SHAPE.match(candidate)):
+        shaped = PLACE_SHAPE.match(candidate) and not DOUBLE_SURNAME.fullmatch(candidate)
+        if known or (after_place_word and shaped):
             stop = start + len(candidate)
             if COMPANY_AFTER.match(text, stop) or FIRM_AFTER.match(text, stop):
                 return  # "de Haan NV", "Baxter Group": a company
