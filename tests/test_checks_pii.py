@@ -229,6 +229,9 @@ def test_neighbouring_types_are_told_apart(pii: PiiCheck, text: str, value: str,
         "Quote from Godfrey Baumer & van der Pol at 2,000 euros.",
         "Hosted by Mosquera y asociados S.Com. next week.",
         "Quote from Ashworth-Pennington at 27,735 dollars.",
+        "Contents: Fire TV Stick (SKU HO-5138-SV). Delivery in three days.",
+        "Purchase order: 40 licences of Jasper Reporting for the finance team.",
+        "Employer: Dos Reis. Monthly income stable.",
     ],
 )
 def test_firms_and_abbreviations_are_no_person_place_or_url(pii: PiiCheck, text: str) -> None:

@@ -33,6 +33,7 @@ TITLES = (
 )
 RUN = re.compile(rf"{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD})*")
 CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:[ \t]+{CAPS_WORD})+\b")
+CODE_AFTER = re.compile(r"[-_/#]?\d")
 TITLED = re.compile(
     rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{0,3}})"
 )
@@ -172,6 +173,8 @@ def _labelled(text: str) -> Iterator[Hit]:
 def _caps_names(text: str, names: frozenset[str]) -> Iterator[Hit]:
     """DOE JANE or JANE DOE: a first name in capitals and its capitalised neighbours."""
     for match in CAPS_RUN.finditer(text):
+        if CODE_AFTER.match(text, match.end()):
+            continue  # "SKU HO-5138-SV": a code, not DOE JANE
         words = list(re.finditer(r"\S+", match.group()))
         keep = [w.group().lower() not in CAPS_STOP_WORDS for w in words]
         for index, word in enumerate(words):

@@ -50,8 +50,14 @@ NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 # Bridge"), not a person, whose name takes none; so is what one uses ("using Tesla
 # Model Y").
 THING_BEFORE = re.compile(
-    r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|that|these|those|using)[ \t]+)"
+    r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|that|these|those|using)[ \t]+"
+    r"|\b\d+[ \t]+[a-z]+[ \t]+of[ \t]+)"  # "12 seats of", "200 licences of"
     rf"(?:[{_UPPER}][\w'’-]*[ \t]+){{0,3}}$"
+)
+# A form label that names a firm: "Employer: Dos Santos", "Supplier: Hartmann".
+FIRM_LABEL = re.compile(
+    r"\b(?i:employer|company|firm|vendor|supplier|manufacturer|brand|merchant|retailer"
+    r"|organi[sz]ation|publisher|distributor|contractor|sponsor company)[ \t]*:[ \t]*$"
 )
 
 
@@ -94,8 +100,12 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
 
 
 def a_thing(text: str, start: int) -> bool:
-    """An article, possessive or "using" before the capitalised run that holds `start`."""
-    return bool(THING_BEFORE.search(text, max(0, start - 80), start))
+    """An article, possessive, "using" or "12 seats of" before the capitalised run that
+    holds `start`, or a firm's form label right before it."""
+    return bool(
+        THING_BEFORE.search(text, max(0, start - 80), start)
+        or FIRM_LABEL.search(text, max(0, start - 40), start)
+    )
 
 
 def in_firm_list(text: str, start: int, end: int) -> bool:
