@@ -101,6 +101,8 @@ def test_look_alikes_pass(pii: PiiCheck) -> None:
         "Sign-in using Ray Ban Stories from a new device.",
         "After a month with the Jamie Oliver Grill the handle broke.",
         "Registration confirmed for your Daniel Wellington Classic, purchased last spring.",
+        "Status page: Roland Cloud Studio has shown degraded performance since Monday.",
+        "Status page: Sonos Era Speaker has shown degraded performance.",
     ],
 )
 def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None:
@@ -119,6 +121,7 @@ def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None
         ("Visit from Anna Schmidt, Siemens AG on Friday.", "Anna Schmidt"),
         ("Thank you for seeing the patient Anna Smith today.", "Anna Smith"),
         ("This is Anna Smith from accounts.", "Anna Smith"),
+        ("Hi Anna Watch, your parcel is here.", "Anna Watch"),
     ],
 )
 def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:

@@ -54,6 +54,19 @@ THING_BEFORE = re.compile(
     r"|\b\d+[ \t]+[a-z]+[ \t]+of[ \t]+)"  # "12 seats of", "200 licences of"
     rf"(?:[{_UPPER}][\w'’-]*[ \t]+){{0,3}}$"
 )
+# Words that end or follow a product's name: editions and tiers, kinds of device, app or
+# service ("Acme Notes Enterprise", "Nest Hub", "Fire Stick"). A general list of the
+# trade's words, not of product names; none is a common surname.
+PRODUCT_WORDS = frozenset({
+    "pro", "plus", "ultra", "lite", "mini", "premium", "enterprise", "professional",
+    "business", "edition", "server", "cloud", "online", "studio", "suite", "workplace",
+    "workspace", "hub", "bridge", "router", "speaker", "camera", "watch", "tablet",
+    "laptop", "phone", "console", "controller", "headphones", "earbuds", "buds", "dock",
+    "assistant", "sheets", "docs", "slides", "app", "platform", "software", "series",
+    "model", "bundle", "kit", "desktop", "analytics", "monitor", "printer", "scanner",
+    "keyboard", "charger", "backpack", "tote", "stick", "display", "thermostat", "doorbell",
+})  # fmt: skip
+_RUN_RIGHT = re.compile(rf"(?:[ \t]+[{_UPPER}][\w'’-]*)*")
 # A form label that names a firm: "Employer: Dos Santos", "Supplier: Hartmann".
 FIRM_LABEL = re.compile(
     r"\b(?i:employer|company|firm|vendor|supplier|manufacturer|brand|merchant|retailer"
@@ -88,7 +101,8 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     candidates such as a lone first name."""
     if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
         return True
-    if (firm_shaped(text, start, end) or a_thing(text, start)) and not in_context(text, start, end):
+    thing = a_thing(text, start) or product_named(text, start, end)
+    if (firm_shaped(text, start, end) or thing) and not in_context(text, start, end):
         return True
     value = text[start:end]
     # Two surnames joined by a hyphen, alone: a firm (a double first name such as
@@ -106,6 +120,14 @@ def a_thing(text: str, start: int) -> bool:
         THING_BEFORE.search(text, max(0, start - 80), start)
         or FIRM_LABEL.search(text, max(0, start - 40), start)
     )
+
+
+def product_named(text: str, start: int, end: int) -> bool:
+    """A product word after the first word of the capitalised run that starts at `start`
+    ("Miro Enterprise", "Nest Hub Max")."""
+    stop = _RUN_RIGHT.match(text, end)
+    words = text[start : stop.end() if stop else end].lower().split()
+    return any(word in PRODUCT_WORDS for word in words[1:])
 
 
 def in_firm_list(text: str, start: int, end: int) -> bool:
@@ -134,5 +156,6 @@ __all__ = [
     "has_support",
     "in_context",
     "in_firm_list",
+    "product_named",
     "tagged_not_person",
 ]
