@@ -122,6 +122,17 @@ def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None
         ("Thank you for seeing the patient Anna Smith today.", "Anna Smith"),
         ("This is Anna Smith from accounts.", "Anna Smith"),
         ("Hi Anna Watch, your parcel is here.", "Anna Watch"),
+        ("buyer: great, I'm Orsolya. can pay tonight", "Orsolya"),
+        ("hey it's Robin from the app", "Robin"),
+        (
+            "GP informed. Daughter Vitaliano Brucato can be reached on the ward.",
+            "Vitaliano Brucato",
+        ),
+        (
+            "This lease is made between the landlord Ermete Vassallo and the tenant.",
+            "Ermete Vassallo",
+        ),
+        ("Debtor: Eusebio Marcenaro, 12 Baker Street.", "Eusebio Marcenaro"),
     ],
 )
 def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:

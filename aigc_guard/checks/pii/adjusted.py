@@ -38,7 +38,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
-from aigc_guard.checks.pii.names import GREETING, firm_shaped
+from aigc_guard.checks.pii.names import GREETING, ROLES, firm_shaped
 from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
 from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support, in_firm_list
 from aigc_guard.checks.pii.textual import line_start
@@ -52,6 +52,7 @@ COMPANY_WORDS = frozenset({
 })  # fmt: skip
 
 CHECKSUM_CAP = 0.3
+ROLE_FIRST = re.compile(rf"(?i:{ROLES})[ \t]+")
 FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-Þ][a-zß-ÿ]+)[ \t]+$")
 # A bare domain of one letter is an abbreviation: "S.Com" (a Spanish firm), "B.Sc".
 INITIAL_DOMAIN = re.compile(r"[A-Za-z]\.[A-Za-z]{2,4}")
@@ -121,6 +122,8 @@ class CheckedNerRecognizer(SpacyRecognizer):
             value = text[result.start : result.end]
             if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
                 continue  # "4111111111111112", "95-5530827": a number, not a date
+            if result.entity_type == "PERSON":
+                _drop_role_word(text, result)
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
                 if self.support and result.entity_type == "PERSON":
                     _require_support(text, result)
@@ -155,6 +158,13 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         if known is False or (known is None and value.lower() not in place_names()):
             result.score = min(result.score, 0.3)
     return True
+
+
+def _drop_role_word(text: str, result: RecognizerResult) -> None:
+    """ "Daughter Ada Lenz" -> "Ada Lenz": the model often takes the role word in."""
+    role = ROLE_FIRST.match(text, result.start, result.end)
+    if role and role.end() < result.end:
+        result.start = role.end()
 
 
 def _after_first_name(text: str, start: int) -> bool:

@@ -8,7 +8,10 @@ Rules, in order of confidence:
   Employee:, Dear): 0.6, known first name or not; a surname, a comma and a known first
   name after a label ("patient Becker, Juliette"): 0.6;
 - a known first name alone after a greeting (Dear, Hi, Thanks, "you,") or as a chat
-  speaker ("Anna: ..."): 0.6; capitalised inside a sentence, or tagged PROPN by spaCy: 0.45.
+  speaker ("Anna: ..."), any capitalised word after a self-introduction ("I'm
+  Alderano", not "I'm Canadian"), two or three after a role or kin word ("Daughter Ada
+  Lenz", "the landlord Ada Lenz"): 0.6; capitalised inside a sentence, or tagged PROPN
+  by spaCy: 0.45.
 A run followed by a street type or a company suffix is left to other rules; one shaped
 like a product or a firm (support.py) drops below threshold, unless after a title.
 """
@@ -44,6 +47,20 @@ LABELS = (
 LABELLED = re.compile(
     rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
 )
+# Words for a person's role or kin, in any case, before a full name: "Daughter Ada Lenz
+# can be reached", "between the landlord Ada Lenz and", "Debtor: Ada Lenz".
+ROLES = (
+    r"(?:daughter|son|wife|husband|mother|father|sister|brother|spouse|parent|landlord"
+    r"|landlady|tenant|lodger|debtor|creditor|sponsor|guarantor|witness|guardian|next of kin"
+    r"|line manager|account holder|cardholder|card holder|policyholder|claimant|defendant"
+    r"|plaintiff|signatory)"
+)
+ROLE_LABELLED = re.compile(
+    rf"\b(?i:{ROLES})[ \t]*:?[ \t]+"
+    rf"(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+)
+# A self-introduction: "I'm Alderano", "my name is Robin", "hey it's Danique".
+SELF_INTRO = re.compile(r"\b(?i:i'm|i am|my name is|my name's|name's|it's|it is)[ \t]+$")
 # Legal forms of firms (English, German, French, Spanish, Italian, Dutch, Nordic).
 LEGAL_FORMS = (
     r"(?:Inc|LLC|LLP|Ltd|Ltda|PLC|Pty|GmbH|mbH|GbR|OHG|AG|KG|KGaA|SA|S\.A|SAS|SAU|S\.A\.U"
@@ -164,7 +181,7 @@ def _labelled(text: str) -> Iterator[Hit]:
     for match in INVERTED.finditer(text):
         if is_first_name(match.group("first")):
             yield ("PERSON", match.start("name"), match.end("name"), 0.6)
-    for match in LABELLED.finditer(text):
+    for match in (*LABELLED.finditer(text), *ROLE_LABELLED.finditer(text)):
         end = _name_end(text, match.start("name"), match.end("name"))
         if end > match.start("name") and not firm_shaped(text, match.start("name"), end):
             yield ("PERSON", match.start("name"), end, 0.6)
@@ -234,7 +251,12 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     before = text[max(line, start - 24) : start]
     speaker = text[end : end + 1] == ":" and not text[line:start].strip()
     greeting = GREETING if known else SALUTATION
-    if CAMEL_CASE.search(word) or word.lower() in COMMON_WORDS:
+    if CAMEL_CASE.search(word):
+        return
+    if SELF_INTRO.search(before) and _introduced(word, start, doc):
+        yield ("PERSON", start, end, 0.6)
+        return
+    if word.lower() in COMMON_WORDS:
         return
     if greeting.search(before) or (speaker and known):
         yield ("PERSON", start, end, 0.6)
@@ -245,6 +267,17 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     token = token_at(doc, start)
     if inside_sentence or (token is not None and token.pos_ == "PROPN"):
         yield ("PERSON", start, end, 0.45)
+
+
+def _introduced(word: str, start: int, doc: Any) -> bool:
+    """After "I'm": a given name (Mark and Robin included), or an unknown word the model
+    tags a proper noun and no nationality ("I'm Canadian")."""
+    if is_first_name(word, with_common_words=True):
+        return True
+    if word.lower() in COMMON_WORDS:
+        return False
+    token = token_at(doc, start)
+    return token is not None and token.pos_ == "PROPN" and token.ent_type_ != "NORP"
 
 
 _PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))

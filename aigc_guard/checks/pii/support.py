@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import is_first_name
-from aigc_guard.checks.pii.names import LABELS, SALUTATION, TITLES, firm_shaped
+from aigc_guard.checks.pii.names import LABELS, ROLES, SALUTATION, TITLES, firm_shaped
 from aigc_guard.checks.pii.textual import line_start
 
 UNSUPPORTED_SCORE = 0.3
@@ -31,7 +31,8 @@ _LOWER = "a-zß-öø-ÿ"
 _CAP = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}][{_LOWER}'’]+)?"
 # Titles, form labels and greetings (names.py's lists) after which a run is a person.
 PERSON_BEFORE = re.compile(
-    rf"(?:\b{TITLES}\.?[ \t]+|\b{LABELS}[ \t]*:?[ \t]+|{SALUTATION.pattern.removesuffix('$')})$",
+    rf"(?:\b{TITLES}\.?[ \t]+|\b{LABELS}[ \t]*:?[ \t]+|\b{ROLES}[ \t]*:?[ \t]+"
+    rf"|{SALUTATION.pattern.removesuffix('$')})$",
     re.IGNORECASE,
 )
 # A model number or version right after the span: "Router 3000", "PowerEdge R750".
