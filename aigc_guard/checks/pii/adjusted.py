@@ -122,6 +122,8 @@ class CheckedNerRecognizer(SpacyRecognizer):
             value = text[result.start : result.end]
             if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
                 continue  # "4111111111111112", "95-5530827": a number, not a date
+            if result.entity_type in ("PERSON", "LOCATION") and "\n" in value:
+                result.end = result.start + value.index("\n")  # "Ada Lenz\nCity": one line
             if result.entity_type == "PERSON":
                 _drop_role_word(text, result)
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
