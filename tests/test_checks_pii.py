@@ -91,6 +91,18 @@ def test_look_alikes_pass(pii: PiiCheck) -> None:
         "Watson, Hudson and Hill signed a new contract (ref 882711750).",
         "Moreno-Stanton signed a new contract last week.",
         "De Haan NV thanks you for your business.",
+        "The quote came from Stichting van Brederode at a fair price.",
+        "Quote from Marsili Ottaviani e figli S.r.l. at 9,000 euros.",
+        "Hosted by Berenguer y asociados S.L. next week.",
+        "Employer: Koninklijke van Houweninge. Income stable.",
+        "Quote from Ravelli SPA at 12,000 euros.",
+        "Signed a new contract with Paulina Ferrer Soto S.L.N.E yesterday.",
+        "Is the Marc Jacobs Snapshot still available?",
+        "Sign-in using Ray Ban Stories from a new device.",
+        "After a month with the Jamie Oliver Grill the handle broke.",
+        "Registration confirmed for your Daniel Wellington Classic, purchased last spring.",
+        "Status page: Roland Cloud Studio has shown degraded performance since Monday.",
+        "Status page: Sonos Era Speaker has shown degraded performance.",
     ],
 )
 def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None:
@@ -106,6 +118,23 @@ def test_product_and_firm_names_are_not_people(pii: PiiCheck, text: str) -> None
         ("Follow-up with Dr. Smith-Jones in two weeks.", "Smith-Jones"),
         ("Dear Keano Stinis, your booking is confirmed.", "Keano Stinis"),
         ("Thanks Fausto, see you soon.", "Fausto"),
+        ("Visit from Anna Schmidt, Siemens AG on Friday.", "Anna Schmidt"),
+        ("Thank you for seeing the patient Anna Smith today.", "Anna Smith"),
+        ("This is Anna Smith from accounts.", "Anna Smith"),
+        ("Hi Anna Watch, your parcel is here.", "Anna Watch"),
+        ("buyer: great, I'm Orsolya. can pay tonight", "Orsolya"),
+        ("hey it's Robin from the app", "Robin"),
+        (
+            "GP informed. Daughter Vitaliano Brucato can be reached on the ward.",
+            "Vitaliano Brucato",
+        ),
+        (
+            "This lease is made between the landlord Ermete Vassallo and the tenant.",
+            "Ermete Vassallo",
+        ),
+        ("Debtor: Eusebio Marcenaro, 12 Baker Street.", "Eusebio Marcenaro"),
+        ("Ximo: who is cooking tonight?\nBerta: me, shall I bring wine?", "Ximo"),
+        ("Intake form\nName: Ada Lenz\nCity: Oberwaldeck", "Ada Lenz"),
     ],
 )
 def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> None:
@@ -122,6 +151,12 @@ def test_real_names_are_still_people(pii: PiiCheck, text: str, name: str) -> Non
         ("Niederhollenstett, 12 March 2026\nDear customer, your statement follows.",
          "Niederhollenstett"),
         ("me: a small town called Vossenkamperveen, you?", "Vossenkamperveen"),
+        ("Seen in clinic today. Usual residence: Kleinwaldenau. Review in six weeks.",
+         "Kleinwaldenau"),
+        ("Name: Ada Lenz; Home town: Brackwede-Nord; Phone: on file", "Brackwede-Nord"),
+        ("Both parties agree. Signed in Oudewaterveen on 3 May 2025.", "Oudewaterveen"),
+        ("Done at Vrendelmoor, 12 March 2026.", "Vrendelmoor"),
+        ("ok, see you in Pellacurto then", "Pellacurto"),
     ],
 )  # fmt: skip
 def test_an_unknown_town_in_a_place_context_is_a_location(
@@ -138,11 +173,86 @@ def test_an_unknown_town_in_a_place_context_is_a_location(
         "Ask Echo Show 8 to play the news in the kitchen.",
         "Details are in the release notes from Baxter Group and from Hayes, Baxter and Roux.",
         "Monday, 12 March 2026: the exporter now writes Parquet files.",
+        "Issued in March by the board and signed in Q3 by all members.",
+        "Come and see what is new in Nikon Z8 at our stand.",
     ],
 )
 def test_products_firms_and_weekdays_are_not_locations(pii: PiiCheck, text: str) -> None:
     types = {e["type"] for e in pii.inspect(Artifact.from_text(text)).details["entities"]}
     assert "LOCATION" not in types, (text, types)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Sorry I missed you, my new number is 0387264519 if you need me.", "0387264519"),
+        ("Her mobile number: 07700954318.", "07700954318"),
+        ("For help, contact our night desk at 0233648190.", "0233648190"),
+        ("Please call our billing team on 415.555.0176x204 for a refund.", "415.555.0176x204"),
+        ("The ward can be reached on 01632 960417 after six.", "01632 960417"),
+        ("For help, contact our night desk at +49(0) 301928374.", "+49(0) 301928374"),
+    ],
+)
+def test_phone_numbers_named_by_the_words_before_them(pii: PiiCheck, text: str, phone: str) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found == {phone: "PHONE_NUMBER"}, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("Your order number is 0387264519 and ships tomorrow.", "0387264519", None),
+        ("Call us at 0161 4960377 quoting reference 508231947.", "508231947", None),
+        ("Background check: SSN 219-09-9999, driver license 508231947.", "508231947",
+         "US_DRIVER_LICENSE"),
+        ("Her SSN: 508231947.", "508231947", "US_SSN"),
+    ],
+)  # fmt: skip
+def test_a_bare_nine_digit_number_is_an_ssn_only_after_its_label(
+    pii: PiiCheck, text: str, value: str, kind: str | None
+) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(value) == kind, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        # the addressee after "you,": a person, even when a town bears the name
+        ("Unusual sign-in. If it was you, Florence, no action is needed.", "Florence", "PERSON"),
+        # a surname, a comma and a first name after a label
+        ("Lab results for patient Hofstetter, Annelie. Chart #0500882.", "Hofstetter, Annelie",
+         "PERSON"),
+        # a place-named surname after a first name is part of the person
+        ("courier: hi, parcel for Borja Carmona?", "Borja Carmona", "PERSON"),
+        # an account number that passes Luhn is still an account number
+        ("Hello Tina Bates,\nyour current account 365110857072 went overdrawn.", "365110857072",
+         "US_BANK_NUMBER"),
+        # a passport number that starts with 00 is no phone number
+        ("Applicant, passport no. 002796696, born 1934-01-21.", "002796696", "US_PASSPORT"),
+        ("Follow-up booked. Record 00494026 created.", "00494026", "MEDICAL_RECORD_NUMBER"),
+    ],
+)  # fmt: skip
+def test_neighbouring_types_are_told_apart(pii: PiiCheck, text: str, value: str, kind: str) -> None:
+    found = _types_at(pii.inspect(Artifact.from_text(text)).details["entities"], text)
+    assert found.get(value) == kind, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hosted by Walker, Dixon and Atkinson.",
+        "Quote from Godfrey Baumer & van der Pol at 2,000 euros.",
+        "Hosted by Mosquera y asociados S.Com. next week.",
+        "Quote from Ashworth-Pennington at 27,735 dollars.",
+        "Contents: Fire TV Stick (SKU HO-5138-SV). Delivery in three days.",
+        "Purchase order: 40 licences of Jasper Reporting for the finance team.",
+        "Employer: Dos Reis. Monthly income stable.",
+    ],
+)
+def test_firms_and_abbreviations_are_no_person_place_or_url(pii: PiiCheck, text: str) -> None:
+    types = {e["type"] for e in pii.inspect(Artifact.from_text(text)).details["entities"]}
+    assert not types & {"PERSON", "LOCATION", "URL"}, (text, types)
 
 
 def test_ner_only_runs_spacy_ner_alone_and_still_screens() -> None:

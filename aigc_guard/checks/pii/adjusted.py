@@ -4,6 +4,9 @@
   order number ("ORD-4411-19230"), a build number ("20230414.5") or an ISO date.
   Matches glued to letters, dashes or decimals, and dates, are dropped; a bare digit
   run without any phone formatting scores 0.2, so it needs a context word.
+- Card numbers: a bare digit run right after "account" (no card word before it) is an
+  account number, even when Luhn-valid. URLs: a one-letter domain ("S.Com", "B.Sc") is
+  an abbreviation.
 - Checksums that one random number in ten passes (NHS mod 11, ABA routing, NPI):
   Presidio scores a pass 1.0, so every tenth 9- or 10-digit reference number was an
   NHS or routing number. Capped at 0.3: the type's context word (NHS, routing) lifts it.
@@ -18,7 +21,8 @@
   support (a first name, title, greeting...) and no product or firm shape (support.py).
 - Context words: Presidio looks for them among the five preceding non-stop-words, and
   spaCy counts "call" as a stop word, so "call us at 0385106751" had no context.
-  Here the four preceding words count, stop words included (numbers and punctuation
+  Here the four preceding words count (five since "contact our security desk at" and
+  "call our team on" were missed), stop words included (numbers and punctuation
   excluded), matched whole: in Presidio's substring mode "us" (a passport context
   word) matched "must".
 Imports Presidio: load only when an engine is built.
@@ -34,9 +38,9 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
-from aigc_guard.checks.pii.names import COMPANY_AFTER, GREETING
-from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_shape
-from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support
+from aigc_guard.checks.pii.names import GREETING, ROLES, firm_shaped
+from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
+from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support, in_firm_list
 from aigc_guard.checks.pii.textual import line_start
 
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
@@ -48,6 +52,19 @@ COMPANY_WORDS = frozenset({
 })  # fmt: skip
 
 CHECKSUM_CAP = 0.3
+ROLE_FIRST = re.compile(rf"(?i:{ROLES})[ \t]+")
+FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-ZÀ-Þ][a-zß-ÿ]+)[ \t]+$")
+# A bare domain of one letter is an abbreviation: "S.Com" (a Spanish firm), "B.Sc".
+INITIAL_DOMAIN = re.compile(r"[A-Za-z]\.[A-Za-z]{2,4}")
+# "your current account 365110857072": an account number, even when Luhn-valid.
+ACCOUNT_WORDS = frozenset({"account", "acct", "a/c", "iban", "compte", "konto", "cuenta"})
+CARD_WORDS = frozenset({"card", "credit", "debit", "visa", "mastercard", "amex", "carte"})
+# What names a bare nine-digit number as an SSN: the label right before it.
+SSN_LABEL = re.compile(
+    r"(?:\bssn|\bss#|\bsocial[ \t]+security(?:[ \t]+(?:number|no\.?|#))?)"
+    r"(?:[ \t]*(?:is|was|:|#|no\.?|number))*[ \t]*[:#]?[ \t]*$",
+    re.IGNORECASE,
+)
 # A capital after three lower-case letters is a product's camel case ("ThinkPad"), not a
 # name's ("McDonald", "MacArthur", "DiCaprio", "LeBlanc").
 PRODUCT_WORD = re.compile(r"[a-z]{3}[A-Z]")
@@ -84,6 +101,7 @@ class CheckedPhoneRecognizer(PhoneRecognizer):
                 continue
             if not phone_formatted(value):
                 result.score = min(result.score, 0.2)
+            phone_context_checked(text, result)
             kept.append(result)
         return kept
 
@@ -104,6 +122,10 @@ class CheckedNerRecognizer(SpacyRecognizer):
             value = text[result.start : result.end]
             if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
                 continue  # "4111111111111112", "95-5530827": a number, not a date
+            if result.entity_type in ("PERSON", "LOCATION") and "\n" in value:
+                result.end = result.start + value.index("\n")  # "Ada Lenz\nCity": one line
+            if result.entity_type == "PERSON":
+                _drop_role_word(text, result)
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
                 if self.support and result.entity_type == "PERSON":
                     _require_support(text, result)
@@ -119,10 +141,14 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
     if PRODUCT_WORD.search(value) or all(SHORT_CAPS.fullmatch(w) for w in value.split()):
         return False
     words = value.replace(".", "").lower().split()
-    if COMPANY_WORDS.intersection(words) or COMPANY_AFTER.match(text, result.end):
+    if COMPANY_WORDS.intersection(words) or firm_shaped(text, result.start, result.end):
         return False
     if result.entity_type == "LOCATION" and MODEL_NUMBER_AFTER.match(text, result.end):
         return False  # "Windows Server 2022", "Echo Show 8": a product and its model
+    if in_firm_list(text, result.start, result.end):
+        return False  # "Hosted by Walker, Dixon and Atkinson": a firm
+    if result.entity_type == "LOCATION" and _after_first_name(text, result.start):
+        return False  # "parcel for Borja Carmona": a surname (the name rules find the person)
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
         line = line_start(text, result.start)
         speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
@@ -134,6 +160,19 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         if known is False or (known is None and value.lower() not in place_names()):
             result.score = min(result.score, 0.3)
     return True
+
+
+def _drop_role_word(text: str, result: RecognizerResult) -> None:
+    """ "Daughter Ada Lenz" -> "Ada Lenz": the model often takes the role word in."""
+    role = ROLE_FIRST.match(text, result.start, result.end)
+    if role and role.end() < result.end:
+        result.start = role.end()
+
+
+def _after_first_name(text: str, start: int) -> bool:
+    """A known first name, capitalised, right before `start` on the same line."""
+    before = FIRST_NAME_BEFORE.search(text, max(0, start - 32), start)
+    return before is not None and is_first_name(before.group(1))
 
 
 def _require_support(text: str, result: RecognizerResult) -> None:
@@ -149,13 +188,74 @@ class StopWordContextEnhancer(LemmaContextAwareEnhancer):
 
     def __init__(self) -> None:
         super().__init__(context_similarity_factor=0.35, min_score_with_context_similarity=0.4,
-                         context_prefix_count=3, context_matching_mode="whole_word")  # fmt: skip
+                         context_prefix_count=4, context_matching_mode="whole_word")  # fmt: skip
 
     def _add_n_words_backward(
         self, index: int, n_words: int, lemmas: list[str], keywords: list[str]
     ) -> list[str]:
         words = [lemma.lower() for lemma in lemmas if any(char.isalpha() for char in lemma)]
         return super()._add_n_words_backward(index, n_words, lemmas, words)
+
+
+def labelled_ssn(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """Presidio's SSN recognizer, whose bare nine-digit matches ("204483700") count only
+    right after an SSN label: its context words include "security", so the number after
+    "our security desk at +49(0)" or "driver license" near an SSN became an SSN, and an
+    SSN outranks a phone or licence number."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        return [
+            result
+            for result in analyze(text, entities, nlp_artifacts)
+            if not text[result.start : result.end].isdigit()
+            or SSN_LABEL.search(text, max(0, result.start - 40), result.start)
+        ]
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
+
+
+def not_initials(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """Presidio's URL recognizer without one-letter domains ("S.Com.", "B.Sc.")."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        return [
+            result
+            for result in analyze(text, entities, nlp_artifacts)
+            if not INITIAL_DOMAIN.fullmatch(text[result.start : result.end])
+        ]
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
+
+
+def account_not_card(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """A card recognizer whose bare digit runs after "account" (within three words, no card
+    word among the five before) are left to the bank-account recognizer: one random
+    number in ten passes Luhn, and an account number often starts like a card."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        kept = []
+        for result in analyze(text, entities, nlp_artifacts):
+            words = re.findall(r"[a-z/]+", text[max(0, result.start - 48) : result.start].lower())
+            account = ACCOUNT_WORDS.intersection(words[-3:]) and not CARD_WORDS.intersection(
+                words[-5:]
+            )
+            if not (account and text[result.start : result.end].isdigit()):
+                kept.append(result)
+        return kept
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
 
 
 def capped(recognizer: EntityRecognizer, cap: float = CHECKSUM_CAP) -> EntityRecognizer:
@@ -178,6 +278,9 @@ __all__ = [
     "CheckedNerRecognizer",
     "CheckedPhoneRecognizer",
     "StopWordContextEnhancer",
+    "account_not_card",
     "capped",
+    "labelled_ssn",
+    "not_initials",
     "phone_formatted",
 ]

@@ -5,9 +5,13 @@ Rules, in order of confidence:
 - a known first name followed by one to three capitalised words (particles such as
   von, van, de allowed): 0.8; in capitals ("DOE JANE") when one word is a first name: 0.7;
 - two or three capitalised words after a form label or salutation (Patient:, Name:,
-  Employee:, Dear): 0.6, known first name or not;
-- a known first name alone after a greeting (Dear, Hi, Thanks) or as a chat speaker
-  ("Anna: ..."): 0.6; capitalised inside a sentence, or tagged PROPN by spaCy: 0.45.
+  Employee:, Dear): 0.6, known first name or not; a surname, a comma and a known first
+  name after a label ("patient Becker, Juliette"): 0.6;
+- a known first name alone after a greeting (Dear, Hi, Thanks, "you,") or as a chat
+  speaker ("Anna: ..."), any capitalised word after a self-introduction ("I'm
+  Alderano", not "I'm Canadian"), two or three after a role or kin word ("Daughter Ada
+  Lenz", "the landlord Ada Lenz"): 0.6; capitalised inside a sentence, or tagged PROPN
+  by spaCy: 0.45.
 A run followed by a street type or a company suffix is left to other rules; one shaped
 like a product or a firm (support.py) drops below threshold, unless after a title.
 """
@@ -32,6 +36,7 @@ TITLES = (
 )
 RUN = re.compile(rf"{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD})*")
 CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:[ \t]+{CAPS_WORD})+\b")
+CODE_AFTER = re.compile(r"[-_/#]?\d")
 TITLED = re.compile(
     rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{0,3}})"
 )
@@ -42,15 +47,93 @@ LABELS = (
 LABELLED = re.compile(
     rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
 )
-COMPANY_AFTER = re.compile(
-    r"[ \t,]*(?:&[ \t]*)?(?:Inc|LLC|Ltd|PLC|GmbH|GbR|AG|KG|KGaA|SA|S\.A|SAS|S\.?A\.?R\.?L|Srl"
-    r"|S\.r\.l|SpA|S\.?L|B\.?V|N\.?V|Oy|AB|Co|Corp)\b"
+# Words for a person's role or kin, in any case, before a full name: "Daughter Ada Lenz
+# can be reached", "between the landlord Ada Lenz and", "Debtor: Ada Lenz".
+ROLES = (
+    r"(?:daughter|son|wife|husband|mother|father|sister|brother|spouse|parent|landlord"
+    r"|landlady|tenant|lodger|debtor|creditor|sponsor|guarantor|witness|guardian|next of kin"
+    r"|line manager|account holder|cardholder|card holder|policyholder|claimant|defendant"
+    r"|plaintiff|signatory)"
 )
+ROLE_LABELLED = re.compile(
+    rf"\b(?i:{ROLES})[ \t]*:?[ \t]+"
+    rf"(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+)
+# A chat line: a one-word speaker, a colon, and what they said.
+SPEAKER_LINE = re.compile(r"^[ \t]*(?:\[[\d:]+\][ \t]*)?([^\W\d_][\w'’-]*):[ \t]+\S", re.MULTILINE)
+# One-word labels of forms, headers and chat roles, which open lines as speakers do.
+NOT_SPEAKERS = frozenset({
+    "name", "city", "town", "phone", "tel", "fax", "mobile", "email", "e-mail", "address",
+    "date", "dob", "subject", "re", "to", "from", "cc", "bcc", "note", "notes", "status",
+    "ref", "reference", "order", "invoice", "total", "amount", "item", "items", "qty",
+    "price", "sku", "contents", "summary", "diagnosis", "medication", "medications",
+    "allergies", "plan", "history", "patient", "employee", "applicant", "contact",
+    "country", "state", "zip", "postcode", "age", "sex", "gender", "id", "mrn", "account",
+    "iban", "bic", "card", "time", "location", "venue", "agenda", "attendees", "owner",
+    "priority", "type", "category", "description", "comments", "comment", "result",
+    "results", "signature", "signed", "approved", "user", "helpdesk", "agent", "customer",
+    "seller", "buyer", "courier", "admin", "support", "system", "bot", "assistant", "me",
+    "you", "host", "guest", "moderator", "operator", "staff", "doctor", "nurse", "driver",
+    "passenger", "tenant", "landlord", "client", "team", "everyone", "all", "question",
+    "answer", "q", "a", "warning", "error", "info", "tip", "update", "reminder", "important",
+    "attention", "action", "response", "reply", "request", "issue", "problem", "solution",
+    "step", "steps", "example", "source", "title", "version", "build", "release", "website",
+    "url", "web", "ort", "ville", "stadt", "nom", "prénom", "datum", "betreff", "objet",
+})  # fmt: skip
+# A self-introduction: "I'm Alderano", "my name is Robin", "hey it's Danique".
+SELF_INTRO = re.compile(r"\b(?i:i'm|i am|my name is|my name's|name's|it's|it is)[ \t]+$")
+# Legal forms of firms (English, German, French, Spanish, Italian, Dutch, Nordic).
+LEGAL_FORMS = (
+    r"(?:Inc|LLC|LLP|Ltd|Ltda|PLC|Pty|GmbH|mbH|GbR|OHG|AG|KG|KGaA|SA|S\.A|SAS|SAU|S\.A\.U"
+    r"|S\.?A\.?R\.?L|Srl|S\.r\.l|SpA|SPA|S\.p\.A|S\.?L|S\.Coop|S\.Com|B\.?V|N\.?V|Oy|AB|Co"
+    r"|Corp|Cie)"
+)
+# "patient Becker, Juliette": a surname, a comma and a known first name after a label.
+INVERTED = re.compile(
+    rf"\b(?i:{LABELS})[ \t]*:?[ \t]+(?P<name>{WORD},[ \t]+(?P<first>{WORD}))(?![ \t]*[{UPPER}])"
+)
+COMPANY_AFTER = re.compile(rf"[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b")
+# Words that make a run of names a firm: "Stichting van Dongen", "Koninklijke de Graaf",
+# "van Cuijck Groep", "Saura y asociados", "Metella e figli", "Webster and Sons".
+FIRM_WORDS = (
+    "group|groep|grupo|gruppe|gruppo|groupe|holding|holdings|stichting|vereniging|koninklijke"
+    "|royal|hermanos|fratelli|frères|gebroeders|gebrüder|sons|söhne|zonen|figli|hijos|fils"
+    "|partners|associates|asociados|associati|associés|consulting|solutions"
+)
+FIRM_WORD_SET = frozenset(FIRM_WORDS.split("|"))
+_LINK = r"(?:y|e|&|and|und|et|en)"
+# A legal form or firm word after the span, over at most three more names or links on
+# the same line without a comma: "Camacho Diaz S.L.N.E", "Saura y asociados S.L.".
+FIRM_TAIL = re.compile(
+    rf"(?:[ \t]+(?:[{UPPER}][\w'’.-]*|{PARTICLE}|{_LINK})){{0,3}}?"
+    rf"(?:[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b|[ \t]+(?i:{FIRM_WORDS})\b"
+    rf"|[ \t]+&[ \t]+{PARTICLE}\b)"  # "van Alemannië & van den Pol"
+)
+LEGAL_FORM_IN = re.compile(rf"(?<![\w.]){LEGAL_FORMS}(?!\w)")
+FIRM_BEFORE = re.compile(
+    rf"(?:\b(?i:stichting|vereniging|koninklijke|royal|grupo|gruppo|groep|groupe|hermanos"
+    rf"|fratelli|gebroeders|gebrüder)[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}"
+    rf"|&[ \t]+(?:{PARTICLE}[ \t]+){{1,2}})$"
+)
+
+
+def firm_shaped(text: str, start: int, end: int) -> bool:
+    """text[start:end] names a firm: a firm word or legal form in it, one after it in the
+    same run of names, or a firm word before it ("Stichting de Gruson")."""
+    value = text[start:end]
+    if FIRM_WORD_SET.intersection(value.lower().replace(",", " ").split()):
+        return True
+    if LEGAL_FORM_IN.search(value):
+        return True  # "Etelvina Segura Álamo S.L.N.E"
+    return bool(FIRM_TAIL.match(text, end) or FIRM_BEFORE.search(text, max(0, start - 40), start))
+
+
 # Words after which a known first name is a person ("ask Anna", "with Anna")...
 GREETING = re.compile(
     r"(?:\b(?:dear|hi|hello|hey|thanks|thank you|cheers|bye|ok|okay|sorry|welcome|congrats"
     r"|morning|evening|it's|it is|this is|i'm|i am|name is|called|ask|tell|with|from|for"
-    r"|bonjour|salut|merci|cher|chère|hallo|liebe|lieber)[ \t,]+)$",
+    r"|bonjour|salut|merci|cher|chère|hallo|liebe|lieber)[ \t,]+"
+    r"|\byou[ \t]*,[ \t]*)$",  # the addressee: "if it was you, Tonya, ..."
     re.IGNORECASE,
 )
 # ...and the salutations after which even an unknown word is ("Hi Tonino", not "with
@@ -101,11 +184,28 @@ class NameRecognizer(TextRecognizer):
 
     def _candidates(self, text: str, doc: Any) -> Iterator[Hit]:
         names = first_names()
+        yield from _speakers(text, doc)
         yield from _titled(text)
         yield from _labelled(text)
         yield from _caps_names(text, names)
         for run in RUN.finditer(text):
             yield from _in_run(text, run, names, doc)
+
+
+def _speakers(text: str, doc: Any) -> Iterator[Hit]:
+    """In a chat (two or more speakers' lines, "me:" counts), a speaker whose name no
+    list knows ("Charo: who's driving?"): not a form's label or a chat role, and read as
+    a proper noun by spaCy."""
+    lines = list(SPEAKER_LINE.finditer(text))
+    if len({m.group(1).lower() for m in lines}) < 2:
+        return
+    for match in lines:
+        word = match.group(1)
+        if not word[0].isupper() or word.lower() in NOT_SPEAKERS or is_first_name(word):
+            continue  # known first names are found by the greeting/speaker rule
+        token = token_at(doc, match.start(1))
+        if token is not None and token.pos_ == "PROPN" and token.ent_type_ not in ("ORG", "NORP"):
+            yield ("PERSON", match.start(1), match.end(1), 0.6)
 
 
 def _titled(text: str) -> Iterator[Hit]:
@@ -116,15 +216,20 @@ def _titled(text: str) -> Iterator[Hit]:
 
 
 def _labelled(text: str) -> Iterator[Hit]:
-    for match in LABELLED.finditer(text):
+    for match in INVERTED.finditer(text):
+        if is_first_name(match.group("first")):
+            yield ("PERSON", match.start("name"), match.end("name"), 0.6)
+    for match in (*LABELLED.finditer(text), *ROLE_LABELLED.finditer(text)):
         end = _name_end(text, match.start("name"), match.end("name"))
-        if end > match.start("name") and not COMPANY_AFTER.match(text, end):
+        if end > match.start("name") and not firm_shaped(text, match.start("name"), end):
             yield ("PERSON", match.start("name"), end, 0.6)
 
 
 def _caps_names(text: str, names: frozenset[str]) -> Iterator[Hit]:
     """DOE JANE or JANE DOE: a first name in capitals and its capitalised neighbours."""
     for match in CAPS_RUN.finditer(text):
+        if CODE_AFTER.match(text, match.end()):
+            continue  # "SKU HO-5138-SV": a code, not DOE JANE
         words = list(re.finditer(r"\S+", match.group()))
         keep = [w.group().lower() not in CAPS_STOP_WORDS for w in words]
         for index, word in enumerate(words):
@@ -168,8 +273,8 @@ def _from_first_name(text: str, offset: int, words: list[re.Match[str]], doc: An
         taken = taken[:-1]
     start = offset + words[0].start()
     end = offset + (taken[-1].end() if taken else words[0].end())
-    if COMPANY_AFTER.match(text, end):
-        return  # "Johann GmbH", "Royal & Co"
+    if firm_shaped(text, start, end):
+        return  # "Johann GmbH", "Royal & Co", "Stichting van Dongen"
     if taken:
         yield ("PERSON", start, end, 0.8)
     else:
@@ -184,7 +289,12 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     before = text[max(line, start - 24) : start]
     speaker = text[end : end + 1] == ":" and not text[line:start].strip()
     greeting = GREETING if known else SALUTATION
-    if CAMEL_CASE.search(word) or word.lower() in COMMON_WORDS:
+    if CAMEL_CASE.search(word):
+        return
+    if SELF_INTRO.search(before) and _introduced(word, start, doc):
+        yield ("PERSON", start, end, 0.6)
+        return
+    if word.lower() in COMMON_WORDS:
         return
     if greeting.search(before) or (speaker and known):
         yield ("PERSON", start, end, 0.6)
@@ -195,6 +305,17 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     token = token_at(doc, start)
     if inside_sentence or (token is not None and token.pos_ == "PROPN"):
         yield ("PERSON", start, end, 0.45)
+
+
+def _introduced(word: str, start: int, doc: Any) -> bool:
+    """After "I'm": a given name (Mark and Robin included), or an unknown word the model
+    tags a proper noun and no nationality ("I'm Canadian")."""
+    if is_first_name(word, with_common_words=True):
+        return True
+    if word.lower() in COMMON_WORDS:
+        return False
+    token = token_at(doc, start)
+    return token is not None and token.pos_ == "PROPN" and token.ent_type_ != "NORP"
 
 
 _PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
@@ -217,4 +338,4 @@ def _name_end(text: str, start: int, end: int) -> int:
     return last
 
 
-__all__ = ["NameRecognizer"]
+__all__ = ["COMPANY_AFTER", "NameRecognizer", "firm_shaped"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
 from aigc_guard.checks.pii.checksums import VALIDATIONS, fr_nir, luhn, vin
 from aigc_guard.checks.pii.settings import CustomRecognizer
@@ -66,8 +66,9 @@ def _recognizer(
     flags: int = CASE_SENSITIVE,
     name: str | None = None,
     label: str | None = None,
+    cls: type[CheckedPatternRecognizer] | None = None,
 ) -> PatternRecognizer:
-    return CheckedPatternRecognizer(
+    return (cls or CheckedPatternRecognizer)(
         check=check,
         label=re.compile(label) if label else None,
         supported_entity=entity,
@@ -132,9 +133,69 @@ def phone_shape(text: str) -> bool:
     return not (_DATE_LIKE.match(core) or _IPV4_LIKE.match(core) or re.fullmatch(r"\d+\.\d+", core))
 
 
+# "my new number is", "your mobile number:": a person's own number, named right before it
+# (not "order number", "account number": only possessives and phone words may qualify it).
+OWN_NUMBER = re.compile(
+    r"\b(?:my|your|his|her|our|their|new|direct|private|home|work)[ \t]+"
+    r"(?:(?:new|mobile|cell|phone|direct|contact|private|home|work)[ \t]+)?number"
+    r"(?:[ \t]+(?:is|was|will be|has changed to|changed to|is now))?[ \t]*[:\-]?[ \t]*$",
+    re.IGNORECASE,
+)
+OWN_NUMBER_SCORE = 0.5
+# A label right before a number that names it as something else ("quoting reference
+# 168225634", "order 002303057", "Record 00494026"): a phone word further back ("call us
+# at ... quoting reference") does not make it a phone number.
+OTHER_NUMBER_LABEL = re.compile(
+    r"\b(?:ref|reference|order|invoice|ticket|case|booking|confirmation|tracking|account"
+    r"|acct|policy|claim|serial|sku|item|transaction|receipt|contract|member|passport"
+    r"|licence|license|record|chart|mrn|card|code|id)\.?(?:[ \t]+(?:number|no\.?|num|#))?"
+    r"[ \t]*[:#]?[ \t]*$",
+    re.IGNORECASE,
+)
+
+
+def own_number_before(text: str, start: int) -> bool:
+    """The words right before `start` name a person's own number ("my number is")."""
+    return bool(OWN_NUMBER.search(text, max(0, start - 48), start))
+
+
+def other_label_before(text: str, start: int) -> bool:
+    """The word right before `start` labels the number as a reference, order, record..."""
+    return bool(OTHER_NUMBER_LABEL.search(text, max(0, start - 32), start))
+
+
+def phone_context_checked(text: str, result: RecognizerResult, threshold: float = 0.4) -> None:
+    """A weak phone result right after "my number is" is raised; one right after another
+    label gets no boost from context words further back (Presidio skips a result marked
+    as already enhanced)."""
+    if own_number_before(text, result.start):
+        result.score = max(result.score, OWN_NUMBER_SCORE)
+        return
+    bare = text[result.start : result.end].isdigit()
+    if (bare or result.score < threshold) and other_label_before(text, result.start):
+        if bare:  # "passport no. 002796696", "Record 00494026": that, not a phone
+            result.score = min(result.score, 0.2)
+        metadata = result.recognition_metadata if result.recognition_metadata is not None else {}
+        metadata[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+        result.recognition_metadata = metadata
+
+
+class PhonePatternRecognizer(CheckedPatternRecognizer):
+    """Phone shapes; a bare digit run right after "my number is" counts without a context
+    word from the list (the phrase is the context), and one right after another label
+    ("reference", "order") gets no context boost."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: object = None) -> list:  # type: ignore[override]
+        results = super().analyze(text, entities, nlp_artifacts)
+        for result in results:
+            phone_context_checked(text, result)
+        return results
+
+
 def phone_recognizer(language: str) -> PatternRecognizer:
     """Phone-shaped numbers that libphonenumber rejects (an unassigned area code is still a
-    phone number in a letter): formatted ones score 0.45, bare digit runs need context."""
+    phone number in a letter): formatted ones score 0.45, bare digit runs need context; a
+    trunk-prefixed area code and one group ("0115 4960492", UK style) is 0.3."""
     formatted = (
         r"(?:(?:\+|00)\d{1,3}|\(\d{1,5}\))[ .\-\u00a0]?[\d(][\d ()./\-\u00a0]{3,18}\d"
         r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
@@ -145,11 +206,13 @@ def phone_recognizer(language: str) -> PatternRecognizer:
         [
             (NO_WORD_BEFORE + formatted + NO_WORD_AFTER, 0.45),
             (NO_WORD_BEFORE + grouped + NO_WORD_AFTER, 0.3),
+            (NO_WORD_BEFORE + r"0\d{2,4} \d{5,8}" + NO_WORD_AFTER, 0.3),
             (NO_WORD_BEFORE + r"\d{3}[ .\-]\d{3}[ .\-]\d{4}" + NO_WORD_AFTER, 0.45),
             (NO_WORD_BEFORE + r"0\d{9,10}" + NO_WORD_AFTER, 0.2),
             (NO_WORD_BEFORE + r"\d{10,11}" + NO_WORD_AFTER, 0.1),
         ],
         context=PHONE_CONTEXT, check=phone_shape, flags=CASE_SENSITIVE | re.IGNORECASE,
+        cls=PhonePatternRecognizer,
     )  # fmt: skip
 
 
@@ -252,6 +315,9 @@ __all__ = [
     "health_plan_recognizer",
     "imei_recognizer",
     "mrn_recognizer",
+    "other_label_before",
+    "own_number_before",
+    "phone_context_checked",
     "phone_recognizer",
     "phone_shape",
     "vin_recognizer",

@@ -7,10 +7,12 @@ postcode and city, country. The street types are the postal services' own lists
 words).
 
 LOCATION: any capitalised run right after a phrase that names a place (lives in,
-moved to, near, born in, resident of, originally from, a town called) or a form's
-label (City:, Town:, Place of birth:, Ort:, Ville:): 0.9, so that towns no list knows
-are found; a run opening a line before a comma and a date (a letter's dateline,
-"Rostock, 12 March 2026"): 0.85; a run found in the GeoNames gazetteer, or shaped like
+moved to, near, born in, resident of, originally from, a town called, signed in, done
+at, see you in, staying in) or a form's label (City:, Town:, Place of birth:, Ort:,
+Ville:, Usual residence:, at the start of a line, sentence or list item): 0.9, so that
+towns no list knows are found (not a month or weekday, nor a run with a digit); a run
+opening a line before a comma and a date (a letter's dateline, "Rostock, 12 March
+2026"): 0.85; a run found in the GeoNames gazetteer, or shaped like
 a place name (Port ..., ...ville, ...burgh), right after a place word (in, from, to,
 at): 0.6; in the gazetteer without such a word: 0.35, which only counts if the
 policy lowers the threshold. A run followed by a model number ("Echo Show 8") or by a
@@ -26,7 +28,7 @@ from typing import Any
 
 from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
 from aigc_guard.checks.pii.gazetteers import place_names
-from aigc_guard.checks.pii.names import COMPANY_AFTER
+from aigc_guard.checks.pii.names import COMPANY_AFTER, firm_shaped
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
 STREET_TYPES_EN = (
@@ -112,14 +114,23 @@ STRONG_PLACE_WORDS = re.compile(
     r"|resides in|residing in|relocated to|near|town of|city of|village of|habite à|vit à"
     r"|wohnt in|wohnhaft in|resident of|native of|grew up in|originally from|comes? from"
     r"|departing from|travell?ing (?:from|to)|flying (?:from|to)|hometown(?: of)?"
-    r"|(?:town|village|city|place) (?:called|named))[ \t]+$",
+    r"|(?:town|village|city|place) (?:called|named)"
+    # where a document was signed: "Signed in Zaamslag on ...", "Done at Brussels", "Fait à"
+    r"|signed (?:in|at)|done (?:in|at)|executed (?:in|at)|dated at|given at|fait à|signé à"
+    r"|unterzeichnet in|firmado en|firmato a"
+    # where people meet or stay: "see you in Bergiola", "arriving in Ostuni"
+    r"|see you in|meet (?:you|me|us) in|arriv(?:e|es|ed|ing) in|landed in|landing in"
+    r"|stay(?:s|ed|ing)? in|holiday in|vacation in)[ \t]+$",
     re.IGNORECASE,
 )
-# A form's label for a place, at the start of a line: "City: Rostock", "Ort: Eutin".
+# A form's label for a place, at the start of a line or of a sentence or list item, with
+# at most one word before it: "City: Rostock", "Ort: Eutin", ". Usual residence: Eutin",
+# "; Home town: Eutin".
 PLACE_LABEL = re.compile(
-    r"[ \t]*(?:city|town|village|place of birth|birthplace|hometown|residence"
-    r"|city of residence|ville|lieu de naissance|ort|wohnort|stadt|geburtsort|città|ciudad"
-    r"|localidad|plaats|woonplaats)[ \t]*:[ \t]*$",
+    r"(?:^|[.;,|(])[ \t]*(?:[^\W\d_]+[ \t]+)?(?:city|town|village|place of birth|birthplace"
+    r"|hometown|home town|residence|place of residence|city of residence|domicile"
+    r"|city of birth|ville|lieu de naissance|lieu de résidence|domicile|ort|wohnort|stadt"
+    r"|geburtsort|città|ciudad|localidad|plaats|woonplaats)[ \t]*:[ \t]*$",
     re.IGNORECASE,
 )
 MONTHS = (
@@ -172,6 +183,11 @@ PLACE_SHAPE = re.compile(
 )
 
 
+# Two capitalised words joined by a hyphen: a double surname or a firm ("Douglas-
+# Cunningham"), not a place for its shape alone.
+DOUBLE_SURNAME = re.compile(r"[A-ZÀ-Þ][a-zß-ÿ']+-[A-ZÀ-Þ][a-zß-ÿ']+")
+
+
 class AddressRecognizer(TextRecognizer):
     """ADDRESS: a street line and the city, postcode and country that follow it."""
 
@@ -217,12 +233,16 @@ class PlaceRecognizer(TextRecognizer):
 def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[Hit]:
     value = text[start:end]
     before = text[max(0, start - 28) : start]
-    if FIRM_AFTER.match(text, end) or COMPANY_AFTER.match(text, end):
-        return  # "from Hayes, Baxter and Roux", "Lyon SA": a company
+    if FIRM_AFTER.match(text, end) or firm_shaped(text, start, end):
+        return  # "from Hayes, Baxter and Roux", "Lyon SA", "from Luján y asociados": a firm
     if MODEL_NUMBER_AFTER.match(text, end):
         return  # "in Echo Show 8": a product
+    if any(char.isdigit() for char in value):
+        return  # "Canon EOS R8", "Q3": a model or a quarter, no place
     label = text[line_start(text, start) : start]
-    if STRONG_PLACE_WORDS.search(before) or PLACE_LABEL.match(label):
+    first = value.split()[0]
+    calendar = first.lower() in WEEKDAYS or re.fullmatch(MONTHS, first, re.IGNORECASE)
+    if (STRONG_PLACE_WORDS.search(before) or PLACE_LABEL.search(label)) and not calendar:
         yield ("LOCATION", start, end, 0.9)
         return
     if _dateline(text, start, end):
@@ -233,10 +253,13 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
     for size in range(len(words), 0, -1):  # the longest known prefix of the run
         candidate = value[: words[size - 1].end()]
         known = candidate.lower() in places
-        if known or (after_place_word and PLACE_SHAPE.match(candidate)):
+        shaped = PLACE_SHAPE.match(candidate) and not DOUBLE_SURNAME.fullmatch(candidate)
+        if known or (after_place_word and shaped):
             stop = start + len(candidate)
             if COMPANY_AFTER.match(text, stop) or FIRM_AFTER.match(text, stop):
                 return  # "de Haan NV", "Baxter Group": a company
+            if firm_shaped(text, start, stop):
+                return  # "Patberg Juncken GbR": a firm further on
             score = 0.6 if after_place_word else (0.35 if known else 0.0)
             if score:
                 yield ("LOCATION", start, stop, score)

@@ -8,7 +8,10 @@ The small spaCy model calls many product and company names PERSON ("Jira Cloud",
 - against: a product's shape (a model number or version right after it: "Nimbus
   Router 3000", "Surface Pro 9"), a firm's shape (three or more capitalised words in a list,
   "Watson, Hudson and Hill"; two surnames joined by a hyphen with nothing before them,
-  "Moreno-Stanton"), or spaCy tagging it ORG or PRODUCT.
+  "Moreno-Stanton"; a firm word or legal form in or after it, "Stichting van Dongen",
+  "Saura y asociados S.L."), an article or possessive before it (a thing: "the Louis
+  Vuitton Keepall", "your Philips Hue Bridge", "using Tesla Model Y"), or spaCy tagging
+  it ORG or PRODUCT.
 Unsupported or firm- and product-shaped candidates get a score below any sensible
 threshold (UNSUPPORTED_SCORE), so a policy can still lower its threshold to see them.
 """
@@ -19,7 +22,7 @@ import re
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import is_first_name
-from aigc_guard.checks.pii.names import LABELS, SALUTATION, TITLES
+from aigc_guard.checks.pii.names import LABELS, ROLES, SALUTATION, TITLES, firm_shaped
 from aigc_guard.checks.pii.textual import line_start
 
 UNSUPPORTED_SCORE = 0.3
@@ -28,7 +31,8 @@ _LOWER = "a-zß-öø-ÿ"
 _CAP = rf"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}][{_LOWER}'’]+)?"
 # Titles, form labels and greetings (names.py's lists) after which a run is a person.
 PERSON_BEFORE = re.compile(
-    rf"(?:\b{TITLES}\.?[ \t]+|\b{LABELS}[ \t]*:?[ \t]+|{SALUTATION.pattern.removesuffix('$')})$",
+    rf"(?:\b{TITLES}\.?[ \t]+|\b{LABELS}[ \t]*:?[ \t]+|\b{ROLES}[ \t]*:?[ \t]+"
+    rf"|{SALUTATION.pattern.removesuffix('$')})$",
     re.IGNORECASE,
 )
 # A model number or version right after the span: "Router 3000", "PowerEdge R750".
@@ -42,6 +46,33 @@ PERSON_SHAPE = re.compile(
     r"|ibn)\s"
 )
 NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
+# An article or possessive right before the run of capitalised words that holds the
+# span: a thing ("is the Louis Vuitton Keepall still available", "your Philips Hue
+# Bridge"), not a person, whose name takes none; so is what one uses ("using Tesla
+# Model Y").
+THING_BEFORE = re.compile(
+    r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|that|these|those|using)[ \t]+"
+    r"|\b\d+[ \t]+[a-z]+[ \t]+of[ \t]+)"  # "12 seats of", "200 licences of"
+    rf"(?:[{_UPPER}][\w'’-]*[ \t]+){{0,3}}$"
+)
+# Words that end or follow a product's name: editions and tiers, kinds of device, app or
+# service ("Acme Notes Enterprise", "Nest Hub", "Fire Stick"). A general list of the
+# trade's words, not of product names; none is a common surname.
+PRODUCT_WORDS = frozenset({
+    "pro", "plus", "ultra", "lite", "mini", "premium", "enterprise", "professional",
+    "business", "edition", "server", "cloud", "online", "studio", "suite", "workplace",
+    "workspace", "hub", "bridge", "router", "speaker", "camera", "watch", "tablet",
+    "laptop", "phone", "console", "controller", "headphones", "earbuds", "buds", "dock",
+    "assistant", "sheets", "docs", "slides", "app", "platform", "software", "series",
+    "model", "bundle", "kit", "desktop", "analytics", "monitor", "printer", "scanner",
+    "keyboard", "charger", "backpack", "tote", "stick", "display", "thermostat", "doorbell",
+})  # fmt: skip
+_RUN_RIGHT = re.compile(rf"(?:[ \t]+[{_UPPER}][\w'’-]*)*")
+# A form label that names a firm: "Employer: Dos Santos", "Supplier: Hartmann".
+FIRM_LABEL = re.compile(
+    r"\b(?i:employer|company|firm|vendor|supplier|manufacturer|brand|merchant|retailer"
+    r"|organi[sz]ation|publisher|distributor|contractor|sponsor company)[ \t]*:[ \t]*$"
+)
 
 
 def has_support(text: str, start: int, end: int) -> bool:
@@ -71,6 +102,9 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     candidates such as a lone first name."""
     if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
         return True
+    thing = a_thing(text, start) or product_named(text, start, end)
+    if (firm_shaped(text, start, end) or thing) and not in_context(text, start, end):
+        return True
     value = text[start:end]
     # Two surnames joined by a hyphen, alone: a firm (a double first name such as
     # Jean-Pierre is a person).
@@ -78,6 +112,23 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     if lone and not all(is_first_name(p) for p in value.split("-")):
         return True
     return tagged_not_person(doc, start, end) and not in_context(text, start, end)
+
+
+def a_thing(text: str, start: int) -> bool:
+    """An article, possessive, "using" or "12 seats of" before the capitalised run that
+    holds `start`, or a firm's form label right before it."""
+    return bool(
+        THING_BEFORE.search(text, max(0, start - 80), start)
+        or FIRM_LABEL.search(text, max(0, start - 40), start)
+    )
+
+
+def product_named(text: str, start: int, end: int) -> bool:
+    """A product word after the first word of the capitalised run that starts at `start`
+    ("Miro Enterprise", "Nest Hub Max")."""
+    stop = _RUN_RIGHT.match(text, end)
+    words = text[start : stop.end() if stop else end].lower().split()
+    return any(word in PRODUCT_WORDS for word in words[1:])
 
 
 def in_firm_list(text: str, start: int, end: int) -> bool:
@@ -101,9 +152,11 @@ def tagged_not_person(doc: Any, start: int, end: int) -> bool:
 
 __all__ = [
     "UNSUPPORTED_SCORE",
+    "a_thing",
     "against",
     "has_support",
     "in_context",
     "in_firm_list",
+    "product_named",
     "tagged_not_person",
 ]
