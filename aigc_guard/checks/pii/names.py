@@ -59,27 +59,6 @@ ROLE_LABELLED = re.compile(
     rf"\b(?i:{ROLES})[ \t]*:?[ \t]+"
     rf"(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
 )
-# A chat line: a one-word speaker, a colon, and what they said.
-SPEAKER_LINE = re.compile(r"^[ \t]*(?:\[[\d:]+\][ \t]*)?([^\W\d_][\w'’-]*):[ \t]+\S", re.MULTILINE)
-# One-word labels of forms, headers and chat roles, which open lines as speakers do.
-NOT_SPEAKERS = frozenset({
-    "name", "city", "town", "phone", "tel", "fax", "mobile", "email", "e-mail", "address",
-    "date", "dob", "subject", "re", "to", "from", "cc", "bcc", "note", "notes", "status",
-    "ref", "reference", "order", "invoice", "total", "amount", "item", "items", "qty",
-    "price", "sku", "contents", "summary", "diagnosis", "medication", "medications",
-    "allergies", "plan", "history", "patient", "employee", "applicant", "contact",
-    "country", "state", "zip", "postcode", "age", "sex", "gender", "id", "mrn", "account",
-    "iban", "bic", "card", "time", "location", "venue", "agenda", "attendees", "owner",
-    "priority", "type", "category", "description", "comments", "comment", "result",
-    "results", "signature", "signed", "approved", "user", "helpdesk", "agent", "customer",
-    "seller", "buyer", "courier", "admin", "support", "system", "bot", "assistant", "me",
-    "you", "host", "guest", "moderator", "operator", "staff", "doctor", "nurse", "driver",
-    "passenger", "tenant", "landlord", "client", "team", "everyone", "all", "question",
-    "answer", "q", "a", "warning", "error", "info", "tip", "update", "reminder", "important",
-    "attention", "action", "response", "reply", "request", "issue", "problem", "solution",
-    "step", "steps", "example", "source", "title", "version", "build", "release", "website",
-    "url", "web", "ort", "ville", "stadt", "nom", "prénom", "datum", "betreff", "objet",
-})  # fmt: skip
 # A self-introduction: "I'm Alderano", "my name is Robin", "hey it's Danique".
 SELF_INTRO = re.compile(r"\b(?i:i'm|i am|my name is|my name's|name's|it's|it is)[ \t]+$")
 # Legal forms of firms (English, German, French, Spanish, Italian, Dutch, Nordic).
@@ -184,28 +163,11 @@ class NameRecognizer(TextRecognizer):
 
     def _candidates(self, text: str, doc: Any) -> Iterator[Hit]:
         names = first_names()
-        yield from _speakers(text, doc)
         yield from _titled(text)
         yield from _labelled(text)
         yield from _caps_names(text, names)
         for run in RUN.finditer(text):
             yield from _in_run(text, run, names, doc)
-
-
-def _speakers(text: str, doc: Any) -> Iterator[Hit]:
-    """In a chat (two or more speakers' lines, "me:" counts), a speaker whose name no
-    list knows ("Charo: who's driving?"): not a form's label or a chat role, and read as
-    a proper noun by spaCy."""
-    lines = list(SPEAKER_LINE.finditer(text))
-    if len({m.group(1).lower() for m in lines}) < 2:
-        return
-    for match in lines:
-        word = match.group(1)
-        if not word[0].isupper() or word.lower() in NOT_SPEAKERS or is_first_name(word):
-            continue  # known first names are found by the greeting/speaker rule
-        token = token_at(doc, match.start(1))
-        if token is not None and token.pos_ == "PROPN" and token.ent_type_ not in ("ORG", "NORP"):
-            yield ("PERSON", match.start(1), match.end(1), 0.6)
 
 
 def _titled(text: str) -> Iterator[Hit]:
