@@ -31,6 +31,7 @@ Imports Presidio: load only when an engine is built.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -197,42 +198,41 @@ class StopWordContextEnhancer(LemmaContextAwareEnhancer):
         return super()._add_n_words_backward(index, n_words, lemmas, words)
 
 
+def keep_only(
+    recognizer: EntityRecognizer, keep: Callable[[str, RecognizerResult], bool]
+) -> EntityRecognizer:
+    """`recognizer` with the results `keep(text, result)` rejects dropped (in place)."""
+    analyze = recognizer.analyze
+
+    def checked_analyze(
+        text: str, entities: list[str], nlp_artifacts: Any = None
+    ) -> list[RecognizerResult]:
+        return [r for r in analyze(text, entities, nlp_artifacts) if keep(text, r)]
+
+    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
+    return recognizer
+
+
 def labelled_ssn(recognizer: EntityRecognizer) -> EntityRecognizer:
     """Presidio's SSN recognizer, whose bare nine-digit matches ("204483700") count only
     right after an SSN label: its context words include "security", so the number after
     "our security desk at +49(0)" or "driver license" near an SSN became an SSN, and an
     SSN outranks a phone or licence number."""
-    analyze = recognizer.analyze
 
-    def checked_analyze(
-        text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        return [
-            result
-            for result in analyze(text, entities, nlp_artifacts)
-            if not text[result.start : result.end].isdigit()
-            or SSN_LABEL.search(text, max(0, result.start - 40), result.start)
-        ]
+    def labelled(text: str, result: RecognizerResult) -> bool:
+        return not text[result.start : result.end].isdigit() or bool(
+            SSN_LABEL.search(text, max(0, result.start - 40), result.start)
+        )
 
-    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
-    return recognizer
+    return keep_only(recognizer, labelled)
 
 
 def not_initials(recognizer: EntityRecognizer) -> EntityRecognizer:
     """Presidio's URL recognizer without one-letter domains ("S.Com.", "B.Sc.")."""
-    analyze = recognizer.analyze
-
-    def checked_analyze(
-        text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        return [
-            result
-            for result in analyze(text, entities, nlp_artifacts)
-            if not INITIAL_DOMAIN.fullmatch(text[result.start : result.end])
-        ]
-
-    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
-    return recognizer
+    return keep_only(
+        recognizer,
+        lambda text, result: not INITIAL_DOMAIN.fullmatch(text[result.start : result.end]),
+    )
 
 
 def account_not_card(recognizer: EntityRecognizer) -> EntityRecognizer:
