@@ -198,61 +198,54 @@ class StopWordContextEnhancer(LemmaContextAwareEnhancer):
         return super()._add_n_words_backward(index, n_words, lemmas, words)
 
 
-def keep_only(
-    recognizer: EntityRecognizer, keep: Callable[[str, RecognizerResult], bool]
-) -> EntityRecognizer:
-    """`recognizer` with the results `keep(text, result)` rejects dropped (in place)."""
-    analyze = recognizer.analyze
-
-    def checked_analyze(
-        text: str, entities: list[str], nlp_artifacts: Any = None
-    ) -> list[RecognizerResult]:
-        return [r for r in analyze(text, entities, nlp_artifacts) if keep(text, r)]
-
-    recognizer.analyze = checked_analyze  # type: ignore[method-assign]
-    return recognizer
-
-
-def labelled_ssn(recognizer: EntityRecognizer) -> EntityRecognizer:
-    """Presidio's SSN recognizer, whose bare nine-digit matches ("204483700") count only
-    right after an SSN label: its context words include "security", so the number after
-    "our security desk at +49(0)" or "driver license" near an SSN became an SSN, and an
-    SSN outranks a phone or licence number."""
-
-    def labelled(text: str, result: RecognizerResult) -> bool:
-        return not text[result.start : result.end].isdigit() or bool(
-            SSN_LABEL.search(text, max(0, result.start - 40), result.start)
-        )
-
-    return keep_only(recognizer, labelled)
-
-
-def not_initials(recognizer: EntityRecognizer) -> EntityRecognizer:
-    """Presidio's URL recognizer without one-letter domains ("S.Com.", "B.Sc.")."""
-    return keep_only(
-        recognizer,
-        lambda text, result: not INITIAL_DOMAIN.fullmatch(text[result.start : result.end]),
+def ssn_labelled(text: str, result: RecognizerResult) -> bool:
+    """A bare nine-digit SSN match ("204483700") counts only right after an SSN label:
+    Presidio's SSN context words include "security", so the number after "our security
+    desk at +49(0)" or "driver license" near an SSN became an SSN, and an SSN outranks a
+    phone or licence number."""
+    return not text[result.start : result.end].isdigit() or bool(
+        SSN_LABEL.search(text, max(0, result.start - 40), result.start)
     )
 
 
-def account_not_card(recognizer: EntityRecognizer) -> EntityRecognizer:
-    """A card recognizer whose bare digit runs after "account" (within three words, no card
-    word among the five before) are left to the bank-account recognizer: one random
-    number in ten passes Luhn, and an account number often starts like a card."""
+def not_account_number(text: str, result: RecognizerResult) -> bool:
+    """A card match that is a bare digit run after "account" (within three words, no card
+    word among the five before) is left to the bank-account recognizer: one random number
+    in ten passes Luhn, and an account number often starts like a card."""
+    words = re.findall(r"[a-z/]+", text[max(0, result.start - 48) : result.start].lower())
+    account = ACCOUNT_WORDS.intersection(words[-3:]) and not CARD_WORDS.intersection(words[-5:])
+    return not (account and text[result.start : result.end].isdigit())
+
+
+def not_initial_domain(text: str, result: RecognizerResult) -> bool:
+    """A URL match of a one-letter domain ("S.Com.", "B.Sc.") is an abbreviation."""
+    return not INITIAL_DOMAIN.fullmatch(text[result.start : result.end])
+
+
+# Per entity type, which results of the built-in recognizers to keep.
+RESULT_FILTERS: dict[str, Callable[[str, RecognizerResult], bool]] = {
+    "US_SSN": ssn_labelled,
+    "CREDIT_CARD": not_account_number,
+    "URL": not_initial_domain,
+}
+
+
+def filtered(recognizer: EntityRecognizer) -> EntityRecognizer:
+    """`recognizer` (in place) without the results RESULT_FILTERS rejects for their type;
+    unchanged when it finds none of those types."""
+    checks = {t: RESULT_FILTERS[t] for t in recognizer.supported_entities if t in RESULT_FILTERS}
+    if not checks:
+        return recognizer
     analyze = recognizer.analyze
 
     def checked_analyze(
         text: str, entities: list[str], nlp_artifacts: Any = None
     ) -> list[RecognizerResult]:
-        kept = []
-        for result in analyze(text, entities, nlp_artifacts):
-            words = re.findall(r"[a-z/]+", text[max(0, result.start - 48) : result.start].lower())
-            account = ACCOUNT_WORDS.intersection(words[-3:]) and not CARD_WORDS.intersection(
-                words[-5:]
-            )
-            if not (account and text[result.start : result.end].isdigit()):
-                kept.append(result)
-        return kept
+        return [
+            result
+            for result in analyze(text, entities, nlp_artifacts)
+            if result.entity_type not in checks or checks[result.entity_type](text, result)
+        ]
 
     recognizer.analyze = checked_analyze  # type: ignore[method-assign]
     return recognizer
@@ -275,12 +268,11 @@ def capped(recognizer: EntityRecognizer, cap: float = CHECKSUM_CAP) -> EntityRec
 
 
 __all__ = [
+    "RESULT_FILTERS",
     "CheckedNerRecognizer",
     "CheckedPhoneRecognizer",
     "StopWordContextEnhancer",
-    "account_not_card",
     "capped",
-    "labelled_ssn",
-    "not_initials",
+    "filtered",
     "phone_formatted",
 ]

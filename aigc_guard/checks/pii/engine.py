@@ -377,19 +377,12 @@ def _recognizers(
             found.append(phone(supported_language=language, supported_regions=PHONE_REGIONS))
             continue
         recognizer = getattr(predefined, name)(supported_language=language)
-        if fix and name == "UsSsnRecognizer":
-            recognizer = adjusted.labelled_ssn(recognizer)
-        if fix and name == "CreditCardRecognizer":
-            recognizer = adjusted.account_not_card(recognizer)
-        if fix and name == "UrlRecognizer":
-            recognizer = adjusted.not_initials(recognizer)
+        if fix:
+            recognizer = adjusted.filtered(recognizer)
         found.append(adjusted.capped(recognizer) if fix and name in WEAK_CHECKSUMS else recognizer)
     if "patterns" in features:
         ours = _our_patterns(language, checksums="checksums" in features)
-        found += [
-            adjusted.account_not_card(r) if fix and r.supported_entities == ["CREDIT_CARD"] else r
-            for r in ours
-        ]
+        found += [adjusted.filtered(r) for r in ours] if fix else ours
     if "gazetteers" in features:
         from aigc_guard.checks.pii.names import NameRecognizer
         from aigc_guard.checks.pii.places import PlaceRecognizer

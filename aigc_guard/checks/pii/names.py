@@ -71,7 +71,6 @@ LEGAL_FORMS = (
 INVERTED = re.compile(
     rf"\b(?i:{LABELS})[ \t]*:?[ \t]+(?P<name>{WORD},[ \t]+(?P<first>{WORD}))(?![ \t]*[{UPPER}])"
 )
-COMPANY_AFTER = re.compile(rf"[ \t,]*(?:&[ \t]*)?{LEGAL_FORMS}\b")
 # Words that make a run of names a firm: "Stichting van Dongen", "Koninklijke de Graaf",
 # "van Cuijck Groep", "Saura y asociados", "Metella e figli", "Webster and Sons".
 FIRM_WORDS = (
@@ -300,4 +299,4 @@ def _name_end(text: str, start: int, end: int) -> int:
     return last
 
 
-__all__ = ["COMPANY_AFTER", "NameRecognizer", "firm_shaped"]
+__all__ = ["NameRecognizer", "firm_shaped"]

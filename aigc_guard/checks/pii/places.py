@@ -28,7 +28,7 @@ from typing import Any
 
 from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
 from aigc_guard.checks.pii.gazetteers import place_names
-from aigc_guard.checks.pii.names import COMPANY_AFTER, firm_shaped
+from aigc_guard.checks.pii.names import firm_shaped
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
 STREET_TYPES_EN = (
@@ -129,7 +129,7 @@ STRONG_PLACE_WORDS = re.compile(
 PLACE_LABEL = re.compile(
     r"(?:^|[.;,|(])[ \t]*(?:[^\W\d_]+[ \t]+)?(?:city|town|village|place of birth|birthplace"
     r"|hometown|home town|residence|place of residence|city of residence|domicile"
-    r"|city of birth|ville|lieu de naissance|lieu de résidence|domicile|ort|wohnort|stadt"
+    r"|city of birth|ville|lieu de naissance|lieu de résidence|ort|wohnort|stadt"
     r"|geburtsort|città|ciudad|localidad|plaats|woonplaats)[ \t]*:[ \t]*$",
     re.IGNORECASE,
 )
@@ -256,10 +256,8 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
         shaped = PLACE_SHAPE.match(candidate) and not DOUBLE_SURNAME.fullmatch(candidate)
         if known or (after_place_word and shaped):
             stop = start + len(candidate)
-            if COMPANY_AFTER.match(text, stop) or FIRM_AFTER.match(text, stop):
-                return  # "de Haan NV", "Baxter Group": a company
-            if firm_shaped(text, start, stop):
-                return  # "Patberg Juncken GbR": a firm further on
+            if FIRM_AFTER.match(text, stop) or firm_shaped(text, start, stop):
+                return  # "de Haan NV", "Baxter Group", "Patberg Juncken GbR": a firm
             score = 0.6 if after_place_word else (0.35 if known else 0.0)
             if score:
                 yield ("LOCATION", start, stop, score)
