@@ -37,7 +37,7 @@ import memorization_cases as cases
 from aigc_guard.artifacts import Artifact
 from aigc_guard.checks.memorization import MemorizationCheck
 from aigc_guard.errors import FingerprintIndexError
-from aigc_guard.index.image import ImageIndex, NearestMatch
+from aigc_guard.index.image import ImageIndex
 from aigc_guard.train.data import load_mnist5k
 
 SEED = 1  # the tuning runs looked at seed 0 draws; the figures use fresh draws
@@ -73,16 +73,7 @@ def _detect(
     rates = (_rate(caught), _rate(same), _rate(by_ratio))
     if limits is None:
         return rates
-    return (*rates, _rate([_flagged_at(m, limits) for m in matches]))
-
-
-def _flagged_at(match: NearestMatch, limits: tuple[float, float]) -> bool:
-    """`ImageIndex.criterion` at other whole-image thresholds. The photo profile's match
-    does not depend on the thresholds (no sub-window search), so this is the same test."""
-    distance, ratio = limits
-    if match.id is None:
-        return False
-    return match.distance <= distance or (match.ratio is not None and match.ratio <= ratio)
+    return (*rates, _rate([index.criterion(m, *limits) is not None for m in matches]))
 
 
 def digits_section(sample: int) -> None:
@@ -234,7 +225,7 @@ def _photo_figures(
             criterion = index.criterion(match)
             flagged.append(criterion is not None)
             if compare is not None:
-                other.append(_flagged_at(match, compare))
+                other.append(index.criterion(match, *compare) is not None)
             if criterion is not None or (other and other[-1]):
                 which = criterion or "at the held-out run's thresholds only"
                 hits.append(f"{name.split(' (')[0]}: {crop_id} -> {match.id} (distance "

@@ -132,6 +132,17 @@ def test_a_copy_in_a_grid_cell_or_on_a_canvas_is_found_in_its_window(
         assert match.where is not None and match.where.startswith("window ")
 
 
+def test_other_thresholds_replace_the_whole_image_ones_only(index: ImageIndex) -> None:
+    """criterion(match, distance, ratio): another calibration's limits decide a
+    whole-image match; a sub-window match keeps the limits of its own calibration."""
+    whole = NearestMatch("a", 0.05, ratio=0.3)
+    assert index.criterion(whole, 0.06, 0.0) == "distance"
+    assert index.criterion(whole, 0.04, 0.31) == "ratio"
+    assert index.criterion(whole, 0.04, 0.29) is None
+    window = NearestMatch("a", 0.0, ratio=0.0, where="window 0,0")
+    assert index.criterion(window, -1.0, -1.0) is not None
+
+
 def test_junk_matches_nothing_and_tiny_images_are_refused(index: ImageIndex) -> None:
     blank = Image.new("L", (28, 28), 0)
     assert index.nearest(blank) == NearestMatch(None, 1.0)

@@ -417,13 +417,22 @@ class ImageIndex:
         """`nearest` for each image."""
         return [self.nearest(image) for image in images]
 
-    def criterion(self, match: NearestMatch, threshold: float | None = None) -> str | None:
-        """'distance' or 'ratio' when `match` is a near-copy, else None."""
+    def criterion(
+        self,
+        match: NearestMatch,
+        threshold: float | None = None,
+        ratio_threshold: float | None = None,
+    ) -> str | None:
+        """'distance' or 'ratio' when `match` is a near-copy, else None. `threshold` and
+        `ratio_threshold` (a policy's, or another calibration's) replace the whole-image
+        ones; a sub-window match keeps its own."""
         if match.id is None:
             return None
         limit, ratio_limit = self._limits(match)
         if threshold is not None and match.where is None:
-            limit = threshold  # a policy's threshold replaces the whole-image one
+            limit = threshold
+        if ratio_threshold is not None and match.where is None:
+            ratio_limit = ratio_threshold
         if match.distance <= limit:
             return "distance"
         if match.ratio is not None and match.ratio <= ratio_limit:
