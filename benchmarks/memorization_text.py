@@ -73,13 +73,16 @@ def detection(index: TextIndex, corpus: Corpus, per_attack: int) -> None:
         print(f"| {name} | {len(hits) / len(sources):.1%} | {np.mean(hits):.1%} |")
     print("\n| unrelated text (evaluation split) | flagged | near-duplicate | verbatim span |")
     print("|---|---|---|---|")
-    for name, texts in unrelated_outputs(corpus, rng).items():
+    unrelated = unrelated_outputs(corpus, rng)
+    flagged: dict[str, list[bool]] = {}
+    for name, texts in unrelated.items():
         flags = [index.flags(index.nearest(text)) for text in texts]
+        flagged[name] = [bool(f) for f in flags]
         near = np.mean(["near-duplicate" in f for f in flags])
         span = np.mean(["verbatim-span" in f for f in flags])
-        print(f"| {name} ({len(texts)}) | {np.mean([bool(f) for f in flags]):.2%} | "
+        print(f"| {name} ({len(texts)}) | {np.mean(flagged[name]):.2%} | "
               f"{near:.2%} | {span:.2%} |")  # fmt: skip
-    ground_truth(index, corpus, random.Random(7))
+    ground_truth(index, corpus, unrelated, flagged)
     calibration = index.manifest["calibration"]
     spans_asked = index.manifest["span"]
     print(
@@ -110,25 +113,32 @@ def shared_run_holders(texts: list[str], train: list[tuple[str, str]], length: i
     return [min((len(holders[w]) for w in found if w in holders), default=0) for found in windows]
 
 
-def ground_truth(index: TextIndex, corpus: Corpus, rng: random.Random) -> None:
+def ground_truth(
+    index: TextIndex,
+    corpus: Corpus,
+    unrelated: dict[str, list[str]],
+    flagged: dict[str, list[bool]],
+) -> None:
     """The unrelated texts split by what they literally share with the training records:
     the span rule promises to find a run of >= min_chars copied from a record, so a
     "fresh" text that holds such a run of one or two records is a copy by that definition."""
     spans_asked = index.manifest["span"]
     length, most = spans_asked["min_chars"], spans_asked["max_records"]
-    print(f"\n| unrelated text, by its longest-shared-run class (exact search, {length} "
+    print(f"\n| unrelated text, by what it shares with the records (exact search, {length} "
           "normalised characters) | texts | flagged |")  # fmt: skip
     print("|---|---|---|")
-    for name, texts in unrelated_outputs(corpus, rng).items():
-        held = shared_run_holders(texts, corpus.train, length)
-        flagged = [bool(index.flags(index.nearest(text))) for text in texts]
+    every = shared_run_holders([t for texts in unrelated.values() for t in texts], corpus.train,
+                               length)  # one pass over the records for all kinds  # fmt: skip
+    offset = 0
+    for name, texts in unrelated.items():
+        held, offset = every[offset : offset + len(texts)], offset + len(texts)
         classes = {
             "shares no run with any record": [h == 0 for h in held],
             f"shares only runs held by > {most} records (boilerplate)": [h > most for h in held],
             f"shares a run held by 1-{most} records": [0 < h <= most for h in held],
         }
         for label, members in classes.items():
-            chosen = [f for f, m in zip(flagged, members, strict=True) if m]
+            chosen = [f for f, m in zip(flagged[name], members, strict=True) if m]
             rate = f"{np.mean(chosen):.2%}" if chosen else "-"
             print(f"| {name}: {label} | {len(chosen)} | {rate} |")
 
