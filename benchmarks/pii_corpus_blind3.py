@@ -3,7 +3,7 @@
 Written on 2026-12-04, after the fourth round of detector fixes and after blind2's
 measurement, by an author who read neither the recognizers (aigc_guard/checks/pii/), the
 policies, the tests or the README, nor the other splits' templates. It is meant to be
-measured once, after the final decision about the detector, and never used to tune. Its
+measured once (2026-12-04, with the shipped code; README) and never used to tune. Its
 look-alike products and companies ({gadget3}, {firm3}) are BLIND3_PRODUCTS and
 BLIND3_COMPANIES in pii_corpus.py, which no other split draws from.
 """
