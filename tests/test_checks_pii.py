@@ -238,6 +238,24 @@ def test_neighbouring_types_are_told_apart(pii: PiiCheck, text: str, value: str,
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Please move the funds to account 4111111111111111 before Friday.", "4111111111111111"),
+        ("My acct 5500005555555559 was charged twice.", "5500005555555559"),
+    ],
+)
+def test_a_card_number_written_as_an_account_number_is_still_redacted(
+    pii: PiiCheck, text: str, value: str
+) -> None:
+    """The attack on the account-number rule: a real, Luhn-valid card number passed off
+    as an account number loses its card type, but must not leave unscreened."""
+    artifact = Artifact.from_text(text)
+    result = pii.inspect(artifact)
+    assert not result.passed
+    assert value not in (pii.redact(artifact, result).text or "")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Hosted by Walker, Dixon and Atkinson.",
