@@ -351,7 +351,8 @@ KINDS = {
 }  # fmt: skip
 LOOKALIKES = ("order", "version", "event_date", "product", "company", "amount", "ticket",
               "tracking", "sku", "serial", "build", "time_only", "age", "employee_id",
-              "gadget", "gadget2", "firm2", "gadget3", "firm3")  # fmt: skip
+              "gadget", "gadget2", "firm2", "gadget3", "firm3", "gadget4",
+              "firm4")  # fmt: skip
 
 PRODUCTS = (
     "Galaxy S24", "ThinkPad X1 Carbon", "PowerEdge R750", "Surface Pro 9", "Kindle Paperwhite",
@@ -406,6 +407,31 @@ BLIND3_COMPANIES = (
     "Lockheed Martin", "Taylor Wimpey", "Barratt Developments", "Sainsbury's", "Currys",
     "Halfords", "Royal Mail", "Deutsche Telekom", "Procter & Gamble", "Kellogg's",
     "Schneider Electric", "Siemens Healthineers",
+)  # fmt: skip
+
+# Written for BLIND4 (2026-12-05) without reading the lists above: invented products and
+# firms, some named after people or towns the way real brands are.
+BLIND4_PRODUCTS = (
+    "Halden ProBook 14", "Morrison AirPure 300", "Lucerne X2 e-bike", "Santa Lucia trail tent",
+    "Kettering K9 blender", "Ellis Pro headphones", "Marguerite 2 hair dryer",
+    "Jasper Mini router", "Beatrix 3 sewing machine", "Aurelia smart oven",
+    "Bergamo Duo espresso machine", "Sierra Nova 5G", "Monterey 40 cooler box",
+    "Nordkap winter jacket", "Vesta Slim tablet", "Oskar robot mower", "Camden desk lamp",
+    "Pavia 12 pressure cooker", "Tilburg cargo bike", "Harriet baby monitor",
+    "Quill S4 e-reader", "Arno XL dehumidifier", "Brixham kayak", "Lyra 7 smartwatch",
+    "Cortina ski boots", "Delphine air fryer", "Fennimore FX-20 drill", "Galway rain shell",
+    "Hugo X1 dashcam", "Isadora pram", "Kilimanjaro 65 backpack", "Matilda sound bar",
+    "Orion T3 telescope", "Rosalind RX microscope", "Toledo induction hob",
+)  # fmt: skip
+BLIND4_COMPANIES = (
+    "Hartley & Sons Plumbing", "Brennan Logistics Ltd", "Vandermeer Bouw B.V.",
+    "Schulte Haustechnik GmbH", "Moreau Frères SARL", "Ferraro Arredamenti S.r.l.",
+    "Castellón Seguros S.A.", "Redditch Mutual", "Ashby Freight Ltd",
+    "Kessler & Voss Steuerberatung", "Lindqvist Dental Supplies", "Oakham Print Works",
+    "Dunmore Insurance Brokers", "Goudsmit Verhuur", "Baptiste Traiteur",
+    "Halvorsen Marine AS", "Pemberton Legal Services", "Tolosa Viajes",
+    "Brixton Bikes Co.", "Whitcombe Building Society", "Albrecht Medizintechnik AG",
+    "Duval & Fils", "Sorrento Foods S.p.A.", "Millbrook Analytics",
 )  # fmt: skip
 
 
@@ -551,6 +577,12 @@ class _Values:
 
     def _firm3(self) -> str:
         return self.rng.choice(BLIND3_COMPANIES)
+
+    def _gadget4(self) -> str:
+        return self.rng.choice(BLIND4_PRODUCTS)
+
+    def _firm4(self) -> str:
+        return self.rng.choice(BLIND4_COMPANIES)
 
     def _company(self) -> str:
         return self.fake.company()
