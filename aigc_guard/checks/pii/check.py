@@ -108,10 +108,19 @@ class PiiCheck(Check, Redactor, PromptScreener):
         """The prompt's findings (recorded by type and position; a prompt is not redacted)."""
         return self.inspect(Artifact.from_text(prompt))
 
-    def inspect_texts(self, texts: Sequence[str], *, batch_size: int = 32) -> list[CheckResult]:
-        """`inspect` for many texts at once: spaCy runs over them in batches."""
+    def inspect_texts(
+        self, texts: Sequence[str], *, batch_size: int = 32, workers: int | None = None
+    ) -> list[CheckResult]:
+        """`inspect` for many texts at once: spaCy runs over them in batches, in this
+        process or in `workers` processes (default: the policy's `workers`). A worker
+        that fails blocks every text of the batch, as any screening failure does."""
+        from aigc_guard.checks.pii.workers import checked_workers
+
+        workers = checked_workers(self.settings.workers if workers is None else workers)
         try:
-            batches = self.engine().analyze_batch(list(texts), batch_size=batch_size)
+            batches = self.engine().analyze_batch(
+                list(texts), batch_size=batch_size, workers=workers
+            )
         except Exception as exc:
             return [self._failed_screening(exc) for _ in texts]
         return [self._result([self._entry(f) for f in found]) for found in batches]
@@ -191,7 +200,9 @@ class PiiCheck(Check, Redactor, PromptScreener):
         return Artifact.from_image(strip_metadata(image))
 
     def close(self) -> None:
-        self._engine = None
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()  # its worker processes, if a batch started them
 
 
 def _settings_from(options: dict[str, Any]) -> PiiSettings:

@@ -5,7 +5,8 @@ languages, each text is screened in the one whose stop words it uses most. `anal
 screens a text of any length in chunks that overlap, never longer than the spaCy
 model's max_length; a finding that touches an inner chunk edge is dropped in that
 chunk because the next chunk sees it whole. `analyze_batch` runs spaCy over many
-short texts at once through Presidio's BatchAnalyzerEngine.
+short texts at once through Presidio's BatchAnalyzerEngine, in this process or, with
+`workers` > 1, in a pool of processes that each build the same engine (workers.py).
 
 `features` switches our additions on and off for the benchmark's ablation:
 patterns (shapes beyond Presidio's), checksums, context (Presidio's context
@@ -20,6 +21,7 @@ import functools
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,8 @@ from aigc_guard.errors import DependencyError
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
+
+    from aigc_guard.checks.pii.workers import PoolHolder, WorkerPool
 
 FEATURES = frozenset(
     {"patterns", "checksums", "context", "gazetteers", "corrections", "resolve", "support"}
@@ -95,6 +99,8 @@ class PiiEngine:
         max_length = min(self._nlp(lang).max_length for lang in settings.languages)
         self.chunk_chars = min(settings.chunk_chars, max_length)
         self.overlap = min(OVERLAP_CHARS, self.chunk_chars // 4)
+        self._pools: PoolHolder | None = None
+        self._pool_lock = threading.Lock()
 
     def analyze(self, text: str) -> list[Finding]:
         """Every finding in `text`; each chunk in the policy's language it is written in."""
@@ -105,9 +111,18 @@ class PiiEngine:
             found += _shifted(results, start, end, len(text), first=start == 0)
         return self._finish(text, found)
 
-    def analyze_batch(self, texts: Sequence[str], *, batch_size: int = 32) -> list[list[Finding]]:
+    def analyze_batch(
+        self, texts: Sequence[str], *, batch_size: int = 32, workers: int = 1
+    ) -> list[list[Finding]]:
         """Findings per text; short texts of one language share spaCy batches
-        (Presidio's BatchAnalyzerEngine), long ones are chunked."""
+        (Presidio's BatchAnalyzerEngine), long ones are chunked. With `workers` > 1,
+        contiguous chunks of the texts are screened in that many processes (see
+        workers.py; the same findings in the same order, or ScreeningWorkerError);
+        fewer than two texts per worker stay in this process."""
+        from aigc_guard.checks.pii.workers import MIN_TEXTS_PER_WORKER, checked_workers
+
+        if checked_workers(workers) > 1 and len(texts) >= MIN_TEXTS_PER_WORKER * workers:
+            return self.pool(workers).screen(texts, batch_size)
         from presidio_analyzer import BatchAnalyzerEngine
 
         out: list[list[Finding]] = [[] for _ in texts]
@@ -126,6 +141,23 @@ class PiiEngine:
             for index, result in zip(indexes, results, strict=True):
                 out[index] = self._finish(texts[index], [_finding(r) for r in result])
         return out
+
+    def pool(self, workers: int) -> WorkerPool:
+        """This engine's pool of `workers` processes, started on first use (each builds
+        its own engine from the same settings and features) and kept until `close`."""
+        with self._pool_lock:
+            if self._pools is None:
+                from aigc_guard.checks.pii.workers import PoolHolder
+
+                self._pools = PoolHolder(self.settings, self.features)
+        return self._pools.get(workers)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started (idempotent)."""
+        with self._pool_lock:
+            pools, self._pools = self._pools, None
+        if pools is not None:
+            pools.close()
 
     def language_of(self, text: str) -> str:
         """The policy language whose stop words are most frequent in `text` (the first

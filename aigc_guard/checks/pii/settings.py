@@ -11,6 +11,7 @@ language without a spaCy model.
       operator: replace          # the default redaction: replace | mask | hash | remove
       screen: all                # every type in the catalog (or `listed`: only `entities`)
       ner_only: false            # true: spaCy runs its NER alone (faster, lower recall)
+      workers: 1                 # processes screening a batch (inspect_texts); 1: in-process
       entities:
         US_SSN: {action: block}
         DATE_TIME: {action: allow}
@@ -122,6 +123,9 @@ class PiiSettings(CheckSettings):
     # spaCy's NER alone (no tagger, lemmatizer): a quarter less CPU time, but context words
     # are matched on the text, not on lemmas, and recall drops (benchmarks/pii.py).
     ner_only: bool = False
+    # Processes that screen a batch (PiiCheck.inspect_texts): 1 screens in the caller's;
+    # each more one loads its own spaCy (memory) and the pool takes seconds to start.
+    workers: int = Field(default=1, ge=1, le=64)
     images: ImageScreening = ImageScreening()
 
     @model_validator(mode="before")
