@@ -3,7 +3,7 @@ what we add to Presidio, the share of clean documents flagged, and throughput.
 
 Run: .venv/bin/python benchmarks/pii.py [--split blind4|blind3|blind2|blind|held-out|tuning]
      [--docs 1280] [--no-ablation] [--throughput-docs 300] [--throughput-chars 300]
-     [--long-mb 1]
+     [--long-mb 1] [--workers 2]
      [--throughput-only] [--errors [TYPE ...]]
 
 The corpus (benchmarks/pii_corpus.py) is built from templates kept apart from the
@@ -29,6 +29,7 @@ counted. Prints markdown tables; about 10 minutes on 2 busy cores with the ablat
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import time
@@ -46,7 +47,8 @@ from pii_corpus_blind4 import BLIND4
 
 from aigc_guard.artifacts import Artifact
 from aigc_guard.checks.pii import PiiCheck
-from aigc_guard.checks.pii.engine import FEATURES, Finding
+from aigc_guard.checks.pii.engine import FEATURES, Finding, PiiEngine
+from aigc_guard.checks.pii.workers import CHUNKS_PER_WORKER, chunk_ranges
 from aigc_guard.policy import load_policy
 
 # Templates and corpus seed of each split.
@@ -207,9 +209,22 @@ def ablation(settings: object, docs: Sequence[Document]) -> None:
     print()
 
 
-def throughput(check: PiiCheck, texts: Sequence[str]) -> None:
+def presidio_chunk(engine: PiiEngine, texts: list[str], batch_size: int) -> list[list[tuple]]:
+    """In a pool worker: Presidio's BatchAnalyzerEngine called directly with the worker's
+    engine (what the check's pooled row runs, without the check's own steps)."""
+    from presidio_analyzer import BatchAnalyzerEngine
+
+    results = BatchAnalyzerEngine(engine.analyzer).analyze_iterator(
+        texts, language="en", batch_size=batch_size, entities=engine.entities,
+        score_threshold=min(engine.thresholds.values()),
+    )  # fmt: skip
+    return [[(r.entity_type, r.start, r.end, r.score) for r in found] for found in results]
+
+
+def throughput(check: PiiCheck, texts: Sequence[str], workers: int = 2) -> None:
     """The check against Presidio called directly with the same engine, interleaved three
-    times (the best of each) so that a busy neighbour slows both alike."""
+    times (the best of each) so that a busy neighbour slows both alike; then both again in
+    the same pool of `workers` spawned processes (the check's `workers` option)."""
     from presidio_analyzer import BatchAnalyzerEngine
 
     engine = check.engine()
@@ -244,11 +259,27 @@ def throughput(check: PiiCheck, texts: Sequence[str]) -> None:
         for _ in nlp.pipe(list(texts), batch_size=64):
             pass
 
+    ranges = chunk_ranges(len(texts), workers * CHUNKS_PER_WORKER)  # as the check cuts them
+    chunks = [(list(texts[start:end]), 64) for start, end in ranges]
+
+    def presidio_pool() -> None:
+        engine.pool(workers).map_chunks(presidio_chunk, chunks)
+
+    def check_pool() -> None:
+        check.inspect_texts(list(texts), batch_size=64, workers=workers)
+
+    # The pool's start (spawn, import Presidio, load spaCy in each worker), paid once; a
+    # second batch makes sure every worker has its engine before the timed runs.
+    pool_start = _seconds(check_pool)[0]
+    check_pool()
+    worker_mb = [_rss_mb(p.pid) for p in multiprocessing.active_children()]
+
     runs: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for _ in range(3):
         modes = {"presidio_one": presidio_one, "check_one": check_one,
                  "presidio_batch": presidio_batch, "check_batch": check_batch,
-                 "lean_batch": lean_batch, "spacy_alone": spacy_alone}  # fmt: skip
+                 "lean_batch": lean_batch, "spacy_alone": spacy_alone,
+                 "presidio_pool": presidio_pool, "check_pool": check_pool}  # fmt: skip
         for name, run in modes.items():
             runs[name].append(_seconds(run))
     wall = {name: min(w for w, _ in times) for name, times in runs.items()}
@@ -259,14 +290,19 @@ def throughput(check: PiiCheck, texts: Sequence[str]) -> None:
         f"## Throughput ({n} documents of {chars:.0f} characters on average; best of 3; "
         f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)\n"
     )
-    print("documents per second of wall time, and per CPU-second of this process "
-          "(time.process_time: what a busy machine does not change)\n")  # fmt: skip
+    print("documents per second of wall time, and per CPU-second of this process and its "
+          "pool's workers (what a busy machine does not change)\n")  # fmt: skip
     print("| mode | Presidio directly: docs/s, docs/CPU-s | the PII check: docs/s, docs/CPU-s "
           "| check overhead (CPU) |")  # fmt: skip
     print("|---|---:|---:|---:|")
-    for mode in ("one", "batch"):
+    labels = {
+        "one": "one at a time",
+        "batch": "batched (BatchAnalyzerEngine, 64)",
+        "pool": f"batched, `workers: {workers}` (the same {workers}-process pool, warm)",
+    }
+    for mode in ("one", "batch", "pool"):
         direct, ours = f"presidio_{mode}", f"check_{mode}"
-        label = "one at a time" if mode == "one" else "batched (BatchAnalyzerEngine, 64)"
+        label = labels[mode]
         print(
             f"| {label} | {n / wall[direct]:.1f}, {n / cpu[direct]:.1f} | "
             f"{n / wall[ours]:.1f}, {n / cpu[ours]:.1f} | "
@@ -277,6 +313,9 @@ def throughput(check: PiiCheck, texts: Sequence[str]) -> None:
     floor = n / wall["spacy_alone"]
     print(f"| the spaCy pipeline alone, as both run it (the floor) | {floor:.1f}, "
           f"{n / cpu['spacy_alone']:.1f} | | |\n")  # fmt: skip
+    memory = ", ".join(f"{mb:.0f}" for mb in worker_mb)
+    print(f"pool start (first batch, {workers} workers spawned and loaded): {pool_start:.1f} s; "
+          f"worker memory (RSS, MB): {memory}\n")  # fmt: skip
     lean.close()
 
 
@@ -310,10 +349,33 @@ def sized_texts(templates: list, seed: int, count: int, chars: int) -> list[str]
 
 
 def _seconds(run: Callable[[], None]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (this process, all threads) of `run()`."""
-    started, cpu = time.perf_counter(), time.process_time()
+    """Wall-clock and CPU seconds (this process, all threads, and its worker processes)
+    of `run()`."""
+    started, cpu = time.perf_counter(), time.process_time() + _workers_cpu()
     run()
-    return time.perf_counter() - started, time.process_time() - cpu
+    return time.perf_counter() - started, time.process_time() + _workers_cpu() - cpu
+
+
+def _workers_cpu() -> float:
+    """CPU seconds so far of this process's live children (the pool's workers; Linux)."""
+    total = 0.0
+    for process in multiprocessing.active_children():
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _rss_mb(pid: int | None) -> float:
+    """Resident memory of process `pid` in MB (Linux; 0 elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), "0")
+    return int(kb) / 1024
 
 
 def main() -> None:
@@ -328,6 +390,9 @@ def main() -> None:
         "--throughput-chars", type=int, default=300, help="length of the throughput documents"
     )
     parser.add_argument("--long-mb", type=float, default=1.0)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes of the throughput's pool rows"
+    )
     parser.add_argument(
         "--throughput-only", action="store_true", help="skip the scores and the ablation"
     )
@@ -358,11 +423,12 @@ def main() -> None:
             print_errors(counts, args.errors)
     if args.throughput_docs:
         texts = sized_texts(templates, seed, args.throughput_docs, args.throughput_chars)
-        throughput(check, texts)
+        throughput(check, texts, workers=args.workers)
     if args.long_mb:
         long_document(check, args.long_mb)
     if not args.no_ablation and not args.throughput_only:
         ablation(settings, docs)
+    check.close()  # the pool's workers
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
