@@ -46,6 +46,7 @@ def _policy_with_pii(pii: dict) -> str:
          "checks.pii.entities.PERSON.operator", "hash"),
         ({"language": "de"}, "checks.pii", "no spaCy model"),
         ({"images": {"ocr": "yes please"}}, "checks.pii.images.ocr", "boolean"),
+        ({"workers": 0}, "checks.pii.workers", "greater than or equal to 1"),
     ],
 )  # fmt: skip
 def test_bad_pii_sections_fail_at_load_time(pii: dict, field: str, message: str) -> None:
@@ -127,3 +128,9 @@ def test_non_utf8_text_is_refused_by_name_and_the_batch_goes_on(tmp_path: Path) 
     first, second = (line for line in result.stdout.splitlines() if line.strip())
     assert "latin1.txt" in first and "not UTF-8" in first
     assert '"decision": "allow"' in second
+
+
+def test_workers_is_a_policy_setting() -> None:
+    policy = parse_policy(_policy_with_pii({"workers": 2}), source="mine.yaml")
+    assert policy.checks.get("pii").workers == 2  # type: ignore[union-attr]
+    assert load_policy("default").checks.get("pii").workers == 1  # type: ignore[union-attr]
