@@ -47,6 +47,8 @@ from aigc_guard.checks.pii.textual import line_start
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
 SEPARATORS = re.compile(r"[ .\-]")
+# A line break, a tab or two spaces: where a line, or a table's column, ends.
+COLUMN_GAP = re.compile(r"\s*\n|\s*\t| {2,}")
 COMPANY_WORDS = frozenset({
     "inc", "llc", "ltd", "plc", "gmbh", "gbr", "ag", "kg", "kgaa", "sa", "sas", "sarl",
     "srl", "spa", "sl", "bv", "nv", "oy", "ab", "co", "corp", "group",
@@ -123,8 +125,10 @@ class CheckedNerRecognizer(SpacyRecognizer):
             value = text[result.start : result.end]
             if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
                 continue  # "4111111111111112", "95-5530827": a number, not a date
-            if result.entity_type in ("PERSON", "LOCATION") and "\n" in value:
-                result.end = result.start + value.index("\n")  # "Ada Lenz\nCity": one line
+            gap = COLUMN_GAP.search(value)
+            if result.entity_type in ("PERSON", "LOCATION") and gap and gap.start():
+                # "Ada Lenz\nCity", "Hugo Boss    Mandate ref": one line, one column
+                result.end = result.start + gap.start()
             if result.entity_type == "PERSON":
                 _drop_role_word(text, result)
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):

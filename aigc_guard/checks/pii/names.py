@@ -34,18 +34,21 @@ TITLES = (
     r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\.ra"
     r"|Dott|Dott\.ssa|Ing|Dhr|Mevr|Monsieur|Madame|Mister|Doctor|Professor)"
 )
-RUN = re.compile(rf"{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD})*")
-CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:[ \t]+{CAPS_WORD})+\b")
+# One space between the words of a name: two or more spaces, or a tab, separate a
+# table's or a form's columns ("Payee: Hugo Boss    Mandate ref").
+SP = r"[ ](?![ \t])"
+RUN = re.compile(rf"{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD})*")
+CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:{SP}{CAPS_WORD})+\b")
 CODE_AFTER = re.compile(r"[-_/#]?\d")
 TITLED = re.compile(
-    rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{0,3}})"
+    rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,3}})"
 )
 LABELS = (
     r"(?:Patient|Name|Employee|Applicant|Passenger|Candidate|Customer|Client|Driver"
     r"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name)"
 )
 LABELLED = re.compile(
-    rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+    rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{1,2}})"
 )
 # Words for a person's role or kin, in any case, before a full name: "Daughter Ada Lenz
 # can be reached", "between the landlord Ada Lenz and", "Debtor: Ada Lenz".
@@ -57,7 +60,7 @@ ROLES = (
 )
 ROLE_LABELLED = re.compile(
     rf"\b(?i:{ROLES})[ \t]*:?[ \t]+"
-    rf"(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+    rf"(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{1,2}})"
 )
 # A self-introduction: "I'm Alderano", "my name is Robin", "hey it's Danique".
 SELF_INTRO = re.compile(r"\b(?i:i'm|i am|my name is|my name's|name's|it's|it is)[ \t]+$")

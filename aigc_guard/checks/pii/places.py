@@ -172,7 +172,8 @@ PLACE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLACE_RUN = re.compile(
-    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:[ \t]+(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
+    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:[ ](?![ \t])"  # one space: two end a table's column
+    r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
 )
 PLACE_SHAPE = re.compile(
     r"^(?:(?:North|South|East|West|New|Port|Lake|Fort|Mount|Saint|St\.|San|Santa|Bad|Le|La)"
