@@ -49,9 +49,9 @@ NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 # An article or possessive right before the run of capitalised words that holds the
 # span: a thing ("is the Louis Vuitton Keepall still available", "your Philips Hue
 # Bridge"), not a person, whose name takes none; so is what one uses ("using Tesla
-# Model Y").
+# Model Y"). Not "that", which more often opens a clause ("I confirm that Amy Hale").
 THING_BEFORE = re.compile(
-    r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|that|these|those|using)[ \t]+"
+    r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|these|those|using)[ \t]+"
     r"|\b\d+[ \t]+[a-z]+[ \t]+of[ \t]+)"  # "12 seats of", "200 licences of"
     rf"(?:[{_UPPER}][\w'’-]*[ \t]+){{0,3}}$"
 )
