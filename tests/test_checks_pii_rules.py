@@ -46,3 +46,40 @@ def test_that_opens_a_clause_and_is_no_article(
         assert not any(value in span for span in found), (text, found)
     else:
         assert found.get(value) == kind, (text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a trade word in the name
+        "Payment received by Norbert Insurance on Monday.",
+        "Reagents ordered from Delia Laboratories last week.",
+        # a region right after it
+        "I now work at Lorenz Stanley UK as an analyst.",
+        # an employer's, shop's or merchant's phrase before it
+        "She was employed by Gerald Finch as a payroll analyst.",
+        "I'm disputing a charge of $120.00 from Harvey Pollard. I never got the goods.",
+        "The kettle is on sale again, £35.00 at Edgar Bramley!!",
+        "Minutes of the board meeting of Morris Whitfield, 3 May 2025.",
+        # a firm's or product's word after it
+        "Thanks for contacting Otto Brenner support about your order.",
+        "The school has 30 new Edwin Carter units in the lab.",
+        "Bill to: Conrad Hale, Accounts Payable",
+    ],
+)
+def test_a_firms_or_products_context_makes_a_name_no_person(pii: PiiCheck, text: str) -> None:
+    types = set(_found(pii, text).values())
+    assert not types & {"PERSON", "LOCATION"}, (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("I work with Gerald Finch, who was employed here before.", "Gerald Finch"),
+        ("Dear Otto Brenner, our support team has closed your case.", "Otto Brenner"),
+        ("Bill to: Conrad Hale, 12 Baker Street", "Conrad Hale"),
+        ("Patient: Edwin Carter, admitted for observation.", "Edwin Carter"),
+    ],
+)
+def test_people_near_firm_words_stay_people(pii: PiiCheck, text: str, name: str) -> None:
+    assert _found(pii, text).get(name) == "PERSON", (text, _found(pii, text))

@@ -80,6 +80,12 @@ FIRM_WORDS = (
     "group|groep|grupo|gruppe|gruppo|groupe|holding|holdings|stichting|vereniging|koninklijke"
     "|royal|hermanos|fratelli|frères|gebroeders|gebrüder|sons|söhne|zonen|figli|hijos|fils"
     "|partners|associates|asociados|associati|associés|consulting|solutions"
+    # the trade a firm names itself after: "Aviva Insurance", "Abbott Laboratories"
+    "|insurance|assurance|bank|banking|capital|finance|financial|investments|securities"
+    "|partnership|laboratories|labs|pharmaceuticals|pharma|industries|systems|technologies"
+    "|technology|software|networks|telecom|communications|motors|airlines|airways|logistics"
+    "|foods|media|entertainment|studios|healthcare|properties|ventures|enterprises|hotels"
+    "|resorts|international|worldwide"
 )
 FIRM_WORD_SET = frozenset(FIRM_WORDS.split("|"))
 _LINK = r"(?:y|e|&|and|und|et|en)"

@@ -27,8 +27,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
-from aigc_guard.checks.pii.gazetteers import place_names
+from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import firm_shaped
+from aigc_guard.checks.pii.support import firm_context
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
 STREET_TYPES_EN = (
@@ -257,6 +258,10 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
         shaped = PLACE_SHAPE.match(candidate) and not DOUBLE_SURNAME.fullmatch(candidate)
         if known or (after_place_word and shaped):
             stop = start + len(candidate)
+            if size < len(words) and is_first_name(words[0].group()):
+                return  # "from Charles Schwab": a first name and a surname, not Charles
+            if firm_context(text, start, stop):
+                return  # "works at Santander UK", "£20 at Marks": a firm
             if FIRM_AFTER.match(text, stop) or firm_shaped(text, start, stop):
                 return  # "de Haan NV", "Baxter Group", "Patberg Juncken GbR": a firm
             score = 0.6 if after_place_word else (0.35 if known else 0.0)

@@ -74,6 +74,45 @@ FIRM_LABEL = re.compile(
     r"|organi[sz]ation|publisher|distributor|contractor|sponsor company)[ \t]*:[ \t]*$"
 )
 
+# A country or region right after a name, without a comma: a firm's national arm
+# ("Santander UK", "Acme Deutschland"); a person's name takes none.
+REGION_AFTER = re.compile(
+    r"[ \t]+(?:UK|U\.K\.|USA|U\.S\.A\.|US|EU|Europe|EMEA|APAC|Americas|Deutschland|España"
+    r"|Italia|Nederland|Schweiz|Suisse|Österreich|Nordic|Nordics)(?![\w&])"
+)
+# Words before a name that make it an employer, a shop or a merchant: "employed by",
+# "works at", "bought from", "a charge of $10 from", "the board of", "customers of".
+FIRM_CONTEXT_BEFORE = re.compile(
+    r"\b(?i:employed by|(?:works?|worked|working|a job|employee|employees|staff) (?:at|for)"
+    r"|(?:bought|ordered|purchased|shopped|shopping|shop|available|in stock|sold out)"
+    r"(?: it| them| this| one)? (?:at|from)|sold by|(?:a )?charges? (?:of \S+ )?from"
+    r"|refund(?:ed)? (?:of \S+ )?from|board (?:meeting )?of|shares (?:in|of)"
+    r"|customers? of|subsidiary of|acquired by|merger with)[ \t]+$"
+    r"|[$€£¥][ \t]?\d[\d.,]*[ \t]+at[ \t]+$"  # a price at a shop: "£77.50 at Acme"
+)
+# A word after a name that a firm or product takes and a person does not: its support,
+# app, licence or store, units of it, an account with it ("Acme support", "Nova app
+# 2.1", "30 Nova units", "renew the Nova licence"), or a department after a comma
+# ("Bill to: Acme, Accounts Payable").
+FIRM_OR_PRODUCT_AFTER = re.compile(
+    r"(?:[ \t]+(?:support|helpdesk|help desk|customer (?:service|services|care|support)"
+    r"|app|apps|licen[cs]es?|subscriptions?|units?|stores?|shops?|outlets?|branch|branches"
+    r"|website|webshop|headquarters|hq|shares|stock|firmware|warranty|model|models)\b"
+    r"|,[ \t]+(?:Accounts (?:Payable|Receivable)|Procurement|Purchasing|Finance Department"
+    r"|Human Resources|Legal Department|Payroll Department)\b)"
+)
+
+
+def firm_context(text: str, start: int, end: int) -> bool:
+    """Words around the capitalised run that holds text[start:end] name a firm or a
+    product: a region after it, an employer's or shop's phrase before it, or a firm's or
+    product's word after it."""
+    stop = _RUN_RIGHT.match(text, end)
+    run_end = stop.end() if stop else end
+    if REGION_AFTER.match(text, run_end) or FIRM_OR_PRODUCT_AFTER.match(text, run_end):
+        return True
+    return bool(FIRM_CONTEXT_BEFORE.search(text, max(0, start - 48), start))
+
 
 def has_support(text: str, start: int, end: int) -> bool:
     """A known first name among the span's words, a title, label or greeting before
@@ -103,6 +142,7 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
         return True
     thing = a_thing(text, start) or product_named(text, start, end)
+    thing = thing or firm_context(text, start, end)
     if (firm_shaped(text, start, end) or thing) and not in_context(text, start, end):
         return True
     value = text[start:end]
@@ -154,6 +194,7 @@ __all__ = [
     "UNSUPPORTED_SCORE",
     "a_thing",
     "against",
+    "firm_context",
     "has_support",
     "in_context",
     "in_firm_list",
