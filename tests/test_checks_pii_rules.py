@@ -83,3 +83,49 @@ def test_a_firms_or_products_context_makes_a_name_no_person(pii: PiiCheck, text:
 )
 def test_people_near_firm_words_stay_people(pii: PiiCheck, text: str, name: str) -> None:
     assert _found(pii, text).get(name) == "PERSON", (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a count of things before or after the name
+        "Order: 2 x Walter Brenner  SKU AB-1234-CD  $45.00",
+        "Stock check\nWalter Brenner x 40 (lot AB-1234-CD)",
+        "Stop 1  1Z999AA10123456784  2 parcels  Walter Brenner",
+        # a thing's label
+        "Item: Walter Brenner, serial SN492144412",
+        # a model code glued to the name, a model number after a titled name
+        "Shipped today: Roland Juno-DS61 with stand.",
+        "The Dr. Martens 1460 is on sale again.",
+        # an article inside spaCy's span
+        "lol the Jack Wolfskin Texapore is on sale again",
+    ],
+)
+def test_a_things_context_makes_a_name_no_person(pii: PiiCheck, text: str) -> None:
+    assert "PERSON" not in set(_found(pii, text).values()), (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Visitors: 2 guests with Walter Brenner at reception.", "Walter Brenner"),
+        ("Item returned by Walter Brenner, serial SN492144412", "Walter Brenner"),
+        ("Jean-Pierre Roux will call back tomorrow.", "Jean-Pierre Roux"),
+        ("Seen today: Mrs Abbott 45, stable, home tomorrow.", "Abbott"),
+        ("MRN: 1706058 | VAN DER KINT ESMEE | born 22 July 1983", "KINT ESMEE"),
+    ],
+)
+def test_people_near_things_stay_people(pii: PiiCheck, text: str, name: str) -> None:
+    found = _found(pii, text)
+    assert any(name in span and kind == "PERSON" for span, kind in found.items()), (text, found)
+
+
+def test_a_brand_spacy_tags_before_a_first_name_makes_it_a_model(pii: PiiCheck) -> None:
+    text = "Stop 2  1Z999AA10123456784  1 parcel  Hyundai Santa Fe\nShift starts 06:00"
+    assert "PERSON" not in set(_found(pii, text).values()), _found(pii, text)
+    assert "Mercedes-Benz" not in _found(pii, "The Mercedes-Benz Sprinter was delivered.")
+
+
+def test_a_hyphenated_first_name_may_hold_a_common_word(pii: PiiCheck) -> None:
+    text = "Emergency department summary for Anne-Rose Gröttner, DOB: 1968-03-24."
+    assert _found(pii, text).get("Anne-Rose Gröttner") == "PERSON", _found(pii, text)

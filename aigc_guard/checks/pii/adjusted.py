@@ -48,6 +48,7 @@ GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
 SEPARATORS = re.compile(r"[ .\-]")
 # A line break, a tab or two spaces: where a line, or a table's column, ends.
+LEADING_ARTICLE = re.compile(r"(?:the|a|an|The|A|An)[ \t]+")
 COLUMN_GAP = re.compile(r"\s*\n|\s*\t| {2,}")
 COMPANY_WORDS = frozenset({
     "inc", "llc", "ltd", "plc", "gmbh", "gbr", "ag", "kg", "kgaa", "sa", "sas", "sarl",
@@ -129,11 +130,15 @@ class CheckedNerRecognizer(SpacyRecognizer):
             if result.entity_type in ("PERSON", "LOCATION") and gap and gap.start():
                 # "Ada Lenz\nCity", "Hugo Boss    Mandate ref": one line, one column
                 result.end = result.start + gap.start()
+            if result.entity_type in ("PERSON", "LOCATION"):
+                article = LEADING_ARTICLE.match(text, result.start, result.end)
+                if article and article.end() < result.end:
+                    result.start = article.end()  # "the Acme Nova": the article is no part
             if result.entity_type == "PERSON":
                 _drop_role_word(text, result)
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
                 if self.support and result.entity_type == "PERSON":
-                    _require_support(text, result)
+                    _require_support(text, result, getattr(nlp_artifacts, "tokens", None))
                 kept.append(result)
         return kept
 
@@ -180,11 +185,11 @@ def _after_first_name(text: str, start: int) -> bool:
     return before is not None and is_first_name(before.group(1))
 
 
-def _require_support(text: str, result: RecognizerResult) -> None:
+def _require_support(text: str, result: RecognizerResult, doc: Any = None) -> None:
     """A PERSON without a first name, title, greeting or person's shape, or shaped like a
     product or a firm ("Jira Cloud", "Watson, Hudson and Hill"), drops below threshold."""
     start, end = result.start, result.end
-    if against(text, start, end) or not has_support(text, start, end):
+    if against(text, start, end, brands=doc) or not has_support(text, start, end):
         result.score = min(result.score, UNSUPPORTED_SCORE)
 
 

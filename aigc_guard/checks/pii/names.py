@@ -165,7 +165,8 @@ class NameRecognizer(TextRecognizer):
         for kind, start, end, score in self._candidates(text, doc):
             # A product or a firm; spaCy's ORG or PRODUCT tag only counts against a lone
             # first name (the small model tags many real full names ORG).
-            if score < 0.85 and against(text, start, end, doc if score < 0.6 else None):
+            weak = doc if score < 0.6 else None
+            if score < 0.85 and against(text, start, end, weak, brands=doc):
                 score = min(score, UNSUPPORTED_SCORE)
             yield (kind, start, end, score)
 
@@ -178,10 +179,17 @@ class NameRecognizer(TextRecognizer):
             yield from _in_run(text, run, names, doc)
 
 
+# A model number after a titled name: a brand ("Dr. Martens 1460", "Mr Coffee 4000"),
+# not an age ("Mrs Smith 45"), a phone number or a street after a name.
+TITLED_MODEL_AFTER = re.compile(
+    r"[ \t]+(?:\d{3,}[A-Za-z]*|[A-Z]{1,3}\d+\w*)(?![\w/-])(?![ \t]*[\d(+]|[ \t]+[A-Z][a-z])"
+)
+
+
 def _titled(text: str) -> Iterator[Hit]:
     for match in TITLED.finditer(text):
         end = _name_end(text, match.start("name"), match.end("name"))
-        if end > match.start("name"):
+        if end > match.start("name") and not TITLED_MODEL_AFTER.match(text, end):
             yield ("PERSON", match.start("name"), end, 0.85)
 
 
@@ -292,7 +300,10 @@ _PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
 
 
 def _first_name(word: str, names: frozenset[str]) -> bool:
-    return any(is_first_name(part) for part in word.split("-"))
+    """A known first name; a hyphenated one when every part is ("Jean-Pierre",
+    "Anne-Rose", not "Mercedes-Benz")."""
+    first, *rest = word.split("-")
+    return is_first_name(first) and all(is_first_name(p, with_common_words=True) for p in rest)
 
 
 def _name_end(text: str, start: int, end: int) -> int:

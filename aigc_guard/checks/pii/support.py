@@ -22,7 +22,14 @@ import re
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import is_first_name
-from aigc_guard.checks.pii.names import LABELS, ROLES, SALUTATION, TITLES, firm_shaped
+from aigc_guard.checks.pii.names import (
+    LABELS,
+    PARTICLE,
+    ROLES,
+    SALUTATION,
+    TITLES,
+    firm_shaped,
+)
 from aigc_guard.checks.pii.textual import line_start
 
 UNSUPPORTED_SCORE = 0.3
@@ -45,6 +52,7 @@ PERSON_SHAPE = re.compile(
     r"(?:^|\s)(?:[A-Z]\.|von|van|de|der|den|di|da|del|della|dos|du|le|la|ten|ter|zu|bin"
     r"|ibn)\s"
 )
+PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
 NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 # An article or possessive right before the run of capitalised words that holds the
 # span: a thing ("is the Louis Vuitton Keepall still available", "your Philips Hue
@@ -52,7 +60,10 @@ NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 # Model Y"). Not "that", which more often opens a clause ("I confirm that Amy Hale").
 THING_BEFORE = re.compile(
     r"(?:\b(?i:the|a|an|your|our|my|his|her|their|its|this|these|those|using)[ \t]+"
-    r"|\b\d+[ \t]+[a-z]+[ \t]+of[ \t]+)"  # "12 seats of", "200 licences of"
+    r"|\b\d+[ \t]+[a-z]+[ \t]+of[ \t]+"  # "12 seats of", "200 licences of"
+    # a count of things: "2 x Acme Nova", "3 parcels  Acme Nova", "30 new Acme Nova"
+    r"|\b\d+[ \t]*(?:x|×|pcs|pieces|units|items|boxes|cases|parcels?|packs?|pallets"
+    r"|new|used|spare)\.?[ \t]+)"
     rf"(?:[{_UPPER}][\w'’-]*[ \t]+){{0,3}}$"
 )
 # Words that end or follow a product's name: editions and tiers, kinds of device, app or
@@ -71,7 +82,9 @@ _RUN_RIGHT = re.compile(rf"(?:[ \t]+[{_UPPER}][\w'’-]*)*")
 # A form label that names a firm: "Employer: Dos Santos", "Supplier: Hartmann".
 FIRM_LABEL = re.compile(
     r"\b(?i:employer|company|firm|vendor|supplier|manufacturer|brand|merchant|retailer"
-    r"|organi[sz]ation|publisher|distributor|contractor|sponsor company)[ \t]*:[ \t]*$"
+    r"|organi[sz]ation|publisher|distributor|contractor|sponsor company"
+    # a thing's label: "Item: Acme Nova", "Vehicle: Acme Nova"
+    r"|item|product|model|device|vehicle|make|asset|article|equipment|goods)[ \t]*:[ \t]*$"
 )
 
 # A country or region right after a name, without a comma: a firm's national arm
@@ -98,6 +111,8 @@ FIRM_OR_PRODUCT_AFTER = re.compile(
     r"(?:[ \t]+(?:support|helpdesk|help desk|customer (?:service|services|care|support)"
     r"|app|apps|licen[cs]es?|subscriptions?|units?|stores?|shops?|outlets?|branch|branches"
     r"|website|webshop|headquarters|hq|shares|stock|firmware|warranty|model|models)\b"
+    r"|[ \t]+[x×][ \t]*\d"  # a count after it: "Acme Nova x 40"
+    r"|-(?=[A-Za-z]*\d)[A-Za-z\d]+\b"  # a model code glued to it: "Acme Nova-DS61"
     r"|,[ \t]+(?:Accounts (?:Payable|Receivable)|Procurement|Purchasing|Finance Department"
     r"|Human Resources|Legal Department|Payroll Department)\b)"
 )
@@ -134,12 +149,15 @@ def in_context(text: str, start: int, end: int) -> bool:
     return text[end : end + 1] == ":" and not text[line:start].strip()
 
 
-def against(text: str, start: int, end: int, doc: Any = None) -> bool:
+def against(text: str, start: int, end: int, doc: Any = None, *, brands: Any = None) -> bool:
     """Shaped like a product or a firm, or (when `doc` is given) tagged a non-person
     entity by spaCy with no title, label or greeting before it. The small model tags
     many real full names ORG ("Helen Mason"): callers pass `doc` only for weak
-    candidates such as a lone first name."""
+    candidates such as a lone first name. `brands` (spaCy's Doc too) is read only for a
+    brand right before the span ("Toyota Sienna": spaCy tags Toyota ORG)."""
     if PRODUCT_AFTER.match(text, end) or in_firm_list(text, start, end):
+        return True
+    if after_brand(brands, text, start):
         return True
     thing = a_thing(text, start) or product_named(text, start, end)
     thing = thing or firm_context(text, start, end)
@@ -152,6 +170,23 @@ def against(text: str, start: int, end: int, doc: Any = None) -> bool:
     if lone and not all(is_first_name(p) for p in value.split("-")):
         return True
     return tagged_not_person(doc, start, end) and not in_context(text, start, end)
+
+
+def after_brand(doc: Any, text: str, start: int) -> bool:
+    """The word right before `start`, one space away on the same line, ends an
+    organisation or product spaCy tagged: a brand, and the span its model ("Toyota
+    Sienna", "Hyundai Santa Fe")."""
+    if doc is None or start < 2 or text[start - 1] != " " or not text[start - 2].isalnum():
+        return False
+    word = text[start : start + 40].split(maxsplit=1)[0]
+    if word.isupper():
+        return False  # "VAN DER KINT ESMEE": a name in capitals, its particles tagged ORG
+    return any(
+        ent.label_ in ("ORG", "PRODUCT")
+        and ent.end_char == start - 1
+        and not PARTICLES.issuperset(ent.text.lower().split())
+        for ent in doc.ents
+    )
 
 
 def a_thing(text: str, start: int) -> bool:
@@ -193,6 +228,7 @@ def tagged_not_person(doc: Any, start: int, end: int) -> bool:
 __all__ = [
     "UNSUPPORTED_SCORE",
     "a_thing",
+    "after_brand",
     "against",
     "firm_context",
     "has_support",
