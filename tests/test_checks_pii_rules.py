@@ -129,3 +129,37 @@ def test_a_brand_spacy_tags_before_a_first_name_makes_it_a_model(pii: PiiCheck) 
 def test_a_hyphenated_first_name_may_hold_a_common_word(pii: PiiCheck) -> None:
     text = "Emergency department summary for Anne-Rose Gröttner, DOB: 1968-03-24."
     assert _found(pii, text).get("Anne-Rose Gröttner") == "PERSON", _found(pii, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("Pick-up: Ballenbrück airport, 3 May 2025 10:00", "Ballenbrück"),
+        ("Candidate: Ada Lenz\nLocation: Quellbrunnsdorf, open to hybrid", "Quellbrunnsdorf"),
+        ("ok big news, we are leaving Salamanca end of the month", "Salamanca"),
+        ("new job's out in Menard-sur-Mer so its a bit of a drive", "Menard-sur-Mer"),
+        ("the flat in Pieve Di Cagna is ready", "Pieve Di Cagna"),
+        ("if anyone round Valencia finds it pls msg me", "Valencia"),
+    ],
+)
+def test_places_named_by_a_label_a_facility_or_their_shape(
+    pii: PiiCheck, text: str, town: str
+) -> None:
+    assert _found(pii, text).get(town) == "LOCATION", (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was leaving Harold with the kids for an hour.",
+        "Pick-up: 10:00 at the airport, gate 4.",
+        "Guitar of the week: the Les Paul is back in stock.",
+    ],
+)
+def test_no_place_without_a_place_or_its_shape(pii: PiiCheck, text: str) -> None:
+    assert "LOCATION" not in set(_found(pii, text).values()), (text, _found(pii, text))
+
+
+def test_a_capitalised_word_before_a_generic_area_word_is_no_place(pii: PiiCheck) -> None:
+    text = "Degraded performance since 14:05 UTC. Affected region eu-west-1."
+    assert "LOCATION" not in set(_found(pii, text).values()), _found(pii, text)
