@@ -163,3 +163,11 @@ def test_no_place_without_a_place_or_its_shape(pii: PiiCheck, text: str) -> None
 def test_a_capitalised_word_before_a_generic_area_word_is_no_place(pii: PiiCheck) -> None:
     text = "Degraded performance since 14:05 UTC. Affected region eu-west-1."
     assert "LOCATION" not in set(_found(pii, text).values()), _found(pii, text)
+
+
+def test_a_chat_speaker_after_a_time_stamp_is_a_person(pii: PiiCheck) -> None:
+    text = "[13:04] Adèle: heyy r u still coming sat??\n[13:05] Sven: omg yes"
+    found = _found(pii, text)
+    assert found.get("Adèle") == "PERSON" and found.get("Sven") == "PERSON", found
+    # a capitalised word after a stamp with a colon is no speaker unless it is a name
+    assert "PERSON" not in set(_found(pii, "12:30 Release: v2 shipped to all.").values())

@@ -42,7 +42,7 @@ from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import GREETING, ROLES, firm_shaped
 from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
 from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support, in_firm_list
-from aigc_guard.checks.pii.textual import line_start
+from aigc_guard.checks.pii.textual import line_start, speaker_at
 
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
@@ -161,7 +161,7 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         return False  # "parcel for Borja Carmona": a surname (the name rules find the person)
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
         line = line_start(text, result.start)
-        speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
+        speaker = speaker_at(text, result.start, result.end)
         greeted = GREETING.search(text[max(line, result.start - 24) : result.start])
         if speaker or greeted or value.lower() not in place_names():
             result.entity_type = "PERSON"

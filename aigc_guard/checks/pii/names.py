@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import COMMON_WORDS, first_names, is_first_name, major_places
-from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start, token_at
+from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start, speaker_at, token_at
 
 UPPER = "A-ZÀ-ÖØ-Þ"
 LOWER = "a-zß-öø-ÿ"
@@ -265,7 +265,7 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     word = text[start:end]
     line = line_start(text, start)
     before = text[max(line, start - 24) : start]
-    speaker = text[end : end + 1] == ":" and not text[line:start].strip()
+    speaker = speaker_at(text, start, end)
     greeting = GREETING if known else SALUTATION
     if CAMEL_CASE.search(word):
         return

@@ -30,7 +30,7 @@ from aigc_guard.checks.pii.names import (
     TITLES,
     firm_shaped,
 )
-from aigc_guard.checks.pii.textual import line_start
+from aigc_guard.checks.pii.textual import line_start, speaker_at
 
 UNSUPPORTED_SCORE = 0.3
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -146,7 +146,7 @@ def in_context(text: str, start: int, end: int) -> bool:
     line = line_start(text, start)
     if PERSON_BEFORE.search(text[max(line, start - 24) : start]):
         return True
-    return text[end : end + 1] == ":" and not text[line:start].strip()
+    return speaker_at(text, start, end)
 
 
 def against(text: str, start: int, end: int, doc: Any = None, *, brands: Any = None) -> bool:
