@@ -171,3 +171,44 @@ def test_a_chat_speaker_after_a_time_stamp_is_a_person(pii: PiiCheck) -> None:
     assert found.get("Adèle") == "PERSON" and found.get("Sven") == "PERSON", found
     # a capitalised word after a stamp with a colon is no speaker unless it is a name
     assert "PERSON" not in set(_found(pii, "12:30 Release: v2 shipped to all.").values())
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a label in any case before a colon; a name in capitals after a label
+        ("- Emergency contact: Jade Davies, 0161 496 0000", "Jade Davies"),
+        ("Name: VAN DER KAAY JAN\nService address: on file", "VAN DER KAAY JAN"),
+        ("Pt CABAÑAS CASEMIRO, NHS no. 887 463 1731", "CABAÑAS CASEMIRO"),
+        # a surname, a comma and a first name after any form label
+        ("New starter: Boucher, Étienne (employee no. E-35752)", "Boucher, Étienne"),
+        # a role, then a bracket or a comma
+        ("Daughter (Indy Gruijl) present.", "Indy Gruijl"),
+        ("NOK: wife, Kimberly, 0161 496 0000", "Kimberly"),
+        # a name before its birth date
+        ("COLLECTION SLIP 78-3939627\nKATHAGEN FIENE, born on 31.12.1984", "KATHAGEN FIENE"),
+        # a letter's closing, then the signer
+        ("I will cover the costs.\n\nSigned, Galasso", "Galasso"),
+        ("Yours faithfully,\nAzahara Escrivá\nHead of People", "Azahara Escrivá"),
+        # a contract's party and its role; a legal self-introduction
+        ('Made between Chema Castañeda ("the Landlord") and the tenant.', "Chema Castañeda"),
+        ("I, Galasso Bettin, of Rome, invite my cousin.", "Galasso Bettin"),
+    ],
+)
+def test_labels_roles_closings_and_parties_name_people(pii: PiiCheck, text: str, name: str) -> None:
+    assert _found(pii, text).get(name) == "PERSON", (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kind regards,\n\nThe Support Team",
+        "Regards,\nCustomer Services",
+        "Owner: HR TEAM-2 queue",
+        "Item: Boucher, Suite 4 (catalogue no. 5)",
+        'Made between Acme Holdings Ltd ("the Landlord") and the tenant.',
+        "Friend of the project: Open Source Initiative",
+    ],
+)
+def test_look_alikes_of_labels_roles_and_closings_are_no_people(pii: PiiCheck, text: str) -> None:
+    assert "PERSON" not in set(_found(pii, text).values()), (text, _found(pii, text))
