@@ -212,3 +212,20 @@ def test_labels_roles_closings_and_parties_name_people(pii: PiiCheck, text: str,
 )
 def test_look_alikes_of_labels_roles_and_closings_are_no_people(pii: PiiCheck, text: str) -> None:
     assert "PERSON" not in set(_found(pii, text).values()), (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("pls msg me here or txt 0361893505 ty", "0361893505"),
+        ("Daughter present, mob. 0554103021.", "0554103021"),
+        ("NOK: wife, Kevin, 03336856608", "03336856608"),
+    ],
+)
+def test_phone_abbreviations_are_context_words(pii: PiiCheck, text: str, phone: str) -> None:
+    assert _found(pii, text).get(phone) == "PHONE_NUMBER", (text, _found(pii, text))
+
+
+def test_a_bare_number_without_a_phone_word_is_no_phone(pii: PiiCheck) -> None:
+    text = "Batch mixed to ph 7.4, lot 0361893505 released."
+    assert "PHONE_NUMBER" not in set(_found(pii, text).values()), _found(pii, text)

@@ -110,9 +110,13 @@ def card_recognizer(language: str) -> PatternRecognizer:
 
 
 # -- phone numbers -----------------------------------------------------------------------
+# Abbreviations as notes and chats write them count too: "mob. 0781...", "txt 0781...",
+# a next of kin's ("NOK: wife, Ada, 0781...").
 PHONE_CONTEXT = ("phone", "telephone", "tel", "call", "cell", "mobile", "fax", "text",
                  "contact", "reach", "ring", "whatsapp", "sms", "landline", "dial",
-                 "téléphone", "portable", "appeler", "joindre", "telefon", "handy")  # fmt: skip
+                 "téléphone", "portable", "appeler", "joindre", "telefon", "handy", "mob",
+                 "txt", "tlf", "nok", "kin", "móvil", "teléfono", "cellulare",
+                 "mobiel")  # fmt: skip
 _SEP = r"[ .\-\u00a0]?"
 _PHONE_BODY = (
     r"(?:(?:\+|00)\d{1,3}" + _SEP + r"(?:\(0\)" + _SEP + r")?)?"  # country code, (0)
