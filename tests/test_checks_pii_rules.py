@@ -229,3 +229,30 @@ def test_phone_abbreviations_are_context_words(pii: PiiCheck, text: str, phone: 
 def test_a_bare_number_without_a_phone_word_is_no_phone(pii: PiiCheck) -> None:
     text = "Batch mixed to ph 7.4, lot 0361893505 released."
     assert "PHONE_NUMBER" not in set(_found(pii, text).values()), _found(pii, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("MRN: E123456-7, seen in clinic.", "E123456-7", "MEDICAL_RECORD_NUMBER"),
+        ("Hospital no.: 0012345/1", "0012345/1", "MEDICAL_RECORD_NUMBER"),
+        ("Patient ID MR-0012345 admitted.", "MR-0012345", "MEDICAL_RECORD_NUMBER"),
+        ("Passport: C01X00T47, issued in Berlin.", "C01X00T47", "US_PASSPORT"),
+        ("passport no. 12AB34567 checked", "12AB34567", "US_PASSPORT"),
+    ],
+)
+def test_a_label_names_an_id_in_any_format(pii: PiiCheck, text: str, value: str, kind: str) -> None:
+    assert _found(pii, text).get(value) == kind, (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hospital no. 12 on the list of the region.",
+        "Passport photo booth ABC12 is out of order.",
+        "Patient number 5 in the queue is next.",
+    ],
+)
+def test_a_label_without_an_id_shape_finds_nothing(pii: PiiCheck, text: str) -> None:
+    types = set(_found(pii, text).values())
+    assert not types & {"MEDICAL_RECORD_NUMBER", "US_PASSPORT"}, (text, _found(pii, text))
