@@ -256,3 +256,20 @@ def test_a_label_names_an_id_in_any_format(pii: PiiCheck, text: str, value: str,
 def test_a_label_without_an_id_shape_finds_nothing(pii: PiiCheck, text: str) -> None:
     types = set(_found(pii, text).values())
     assert not types & {"MEDICAL_RECORD_NUMBER", "US_PASSPORT"}, (text, _found(pii, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("I was parked near the pharmacy in Carlier when I saw it.", "Carlier"),
+        ("Copy to the GP surgery in Toussaint.", "Toussaint"),
+        ("Flight BA2490 from Turpin, departs 15 January.", "Turpin"),
+    ],
+)
+def test_a_buildings_or_a_trips_town_is_a_place(pii: PiiCheck, text: str, town: str) -> None:
+    assert _found(pii, text).get(town) == "LOCATION", (text, _found(pii, text))
+
+
+def test_a_software_branch_names_no_place(pii: PiiCheck) -> None:
+    text = "The bug in the release branch in Jira was fixed."
+    assert "LOCATION" not in set(_found(pii, text).values()), _found(pii, text)

@@ -121,7 +121,13 @@ STRONG_PLACE_WORDS = re.compile(
     r"|unterzeichnet in|firmado en|firmato a"
     # where people meet or stay: "see you in Bergiola", "arriving in Ostuni"
     r"|see you in|meet (?:you|me|us) in|arriv(?:e|es|ed|ing) in|landed in|landing in"
-    r"|stay(?:s|ed|ing)? in|holiday in|vacation in)[ \t]+$",
+    r"|stay(?:s|ed|ing)? in|holiday in|vacation in"
+    # a trip's ends: "Flight BA2490 from Herveld", "the train to Eenrum"
+    r"|(?:flight|flights|train|bus|coach|ferry)(?:[ \t]+[A-Z]{1,3}[ \t]?\d{1,5})?[ \t]+(?:from|to)"
+    # a building's or service's town: "the pharmacy in Carlier", "our clinic at Eenrum"
+    r"|(?:pharmacy|surgery|hospital|clinic|practice|school|library|church|station|post office"
+    r"|depot|warehouse|campus|town hall|police station|fire station|care home)"
+    r"[ \t]+(?:in|at|near))[ \t]+$",
     re.IGNORECASE,
 )
 # A form's label for a place, at the start of a line or of a sentence or list item, with
