@@ -273,3 +273,28 @@ def test_a_buildings_or_a_trips_town_is_a_place(pii: PiiCheck, text: str, town: 
 def test_a_software_branch_names_no_place(pii: PiiCheck) -> None:
     text = "The bug in the release branch in Jira was fixed."
     assert "LOCATION" not in set(_found(pii, text).values()), _found(pii, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        # spaCy's PERSON after a preposition that takes places is a town
+        ("Incident: theft from vehicle, 4 May 2025, in Albert.\nOnce agreed", "Albert",
+         "LOCATION"),
+        # ... but not a person whom the sentence names in full, nor a product
+        ("I believe in Anna Smith as a leader.", "Anna Smith", "PERSON"),
+        ("Join us to see what is new in Adobe Acrobat Pro: a live demo.", "Adobe Acrobat", None),
+        # "&" then a possessive or a word no first name: a firm
+        ("Hi there, thanks for contacting Ben & Jerry's support.", "Ben", None),
+        # a thing's label before the run that holds the name
+        ("Item: Adidas Stan Smith, serial SN146490534", "Stan Smith", None),
+    ],
+)  # fmt: skip
+def test_places_after_prepositions_and_firms_after_ampersands(
+    pii: PiiCheck, text: str, value: str, kind: str | None
+) -> None:
+    found = _found(pii, text)
+    if kind is None:
+        assert not any(value in span for span in found), (text, found)
+    else:
+        assert found.get(value) == kind, (text, found)

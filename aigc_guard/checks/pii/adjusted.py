@@ -48,6 +48,9 @@ GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
 SEPARATORS = re.compile(r"[ .\-]")
 # A line break, a tab or two spaces: where a line, or a table's column, ends.
+# Prepositions that take places, not people, before a capitalised run.
+PLACE_PREPOSITION = re.compile(r"\b(?i:in|near|round|around|outside|leaving|via|towards)[ \t]+$")
+CLAUSE_END = re.compile(r"[ \t]*(?:[.;!?)]|,[ \t]+[a-z]|$|\n)")
 LEADING_ARTICLE = re.compile(r"(?:the|a|an|The|A|An)[ \t]+")
 COLUMN_GAP = re.compile(r"\s*\n|\s*\t| {2,}")
 COMPANY_WORDS = frozenset({
@@ -165,11 +168,30 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         greeted = GREETING.search(text[max(line, result.start - 24) : result.start])
         if speaker or greeted or value.lower() not in place_names():
             result.entity_type = "PERSON"
+    if result.entity_type == "PERSON" and _placed(text, result.start, result.end, words):
+        result.entity_type = "LOCATION"  # "in Val Brembilla", "theft ... in Gilles."
+        return True
     if len(words) == 1:
         known = is_first_name(words[0]) if result.entity_type == "PERSON" else None
         if known is False or (known is None and value.lower() not in place_names()):
             result.score = min(result.score, 0.3)
     return True
+
+
+def _placed(text: str, start: int, end: int, words: list[str]) -> bool:
+    """spaCy's PERSON right after a preposition that takes places ("in", "near",
+    "round", "leaving"): several words or a known place with no first name, or a lone
+    first name that ends the clause ("theft from vehicle, in Gilles."), is a town."""
+    if not PLACE_PREPOSITION.search(text, max(0, start - 16), start):
+        return False
+    if against(text, start, end):
+        return False  # "what is new in Adobe Acrobat Pro": a product
+    if text.startswith(("'s", "’s"), end):
+        return False
+    if not any(is_first_name(w) for w in words):
+        # one unknown word may be a product ("the branch in Jira"); a known place is not
+        return len(words) > 1 or text[start:end].lower() in place_names()
+    return len(words) == 1 and bool(CLAUSE_END.match(text, end))
 
 
 def _drop_role_word(text: str, result: RecognizerResult) -> None:

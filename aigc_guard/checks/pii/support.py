@@ -117,6 +117,23 @@ FIRM_OR_PRODUCT_AFTER = re.compile(
     r"|Human Resources|Legal Department|Payroll Department)\b)"
 )
 
+# A firm's or thing's label, then capitalised words of the same run before the span
+# ("Item: Adidas Stan Smith").
+LABEL_THEN_RUN = re.compile(
+    FIRM_LABEL.pattern.removesuffix("$") + rf"(?:[{_UPPER}][\w'’-]*[ \t])+$"
+)
+# "&" after the span, then a possessive or a word no first name: a firm ("Ben & Jerry's",
+# "Marks & Spencer"), not two people ("Anna & Tom").
+AMPERSAND_FIRM = re.compile(rf"[ \t]*&[ \t]*(?P<next>[{_UPPER}][\w'’-]*)")
+
+
+def ampersand_firm(text: str, end: int) -> bool:
+    found = AMPERSAND_FIRM.match(text, end)
+    if found is None:
+        return False
+    word = found.group("next")
+    return word.endswith(("'s", "’s")) or not is_first_name(word)
+
 
 def firm_context(text: str, start: int, end: int) -> bool:
     """Words around the capitalised run that holds text[start:end] name a firm or a
@@ -125,6 +142,8 @@ def firm_context(text: str, start: int, end: int) -> bool:
     stop = _RUN_RIGHT.match(text, end)
     run_end = stop.end() if stop else end
     if REGION_AFTER.match(text, run_end) or FIRM_OR_PRODUCT_AFTER.match(text, run_end):
+        return True
+    if ampersand_firm(text, run_end):
         return True
     return bool(FIRM_CONTEXT_BEFORE.search(text, max(0, start - 48), start))
 
@@ -195,6 +214,7 @@ def a_thing(text: str, start: int) -> bool:
     return bool(
         THING_BEFORE.search(text, max(0, start - 80), start)
         or FIRM_LABEL.search(text, max(0, start - 40), start)
+        or LABEL_THEN_RUN.search(text, max(0, start - 60), start)
     )
 
 
