@@ -298,3 +298,18 @@ def test_places_after_prepositions_and_firms_after_ampersands(
         assert not any(value in span for span in found), (text, found)
     else:
         assert found.get(value) == kind, (text, found)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("Pt seen today, DOB 04/12/85, MRN 1234567.", "04/12/85", "DATE_OF_BIRTH"),
+        ("Date of birth: 03-Mar-1980.", "03-Mar-1980", "DATE_OF_BIRTH"),
+        # a two-digit year without a birth word is no birth date
+        ("Version 04/12/85 was released on 12.03.85.", "04/12/85", "DATE_TIME"),
+    ],
+)
+def test_birth_dates_with_two_digit_years_and_dashed_months(
+    pii: PiiCheck, text: str, value: str, kind: str
+) -> None:
+    assert _found(pii, text).get(value) == kind, (text, _found(pii, text))
