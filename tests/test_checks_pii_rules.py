@@ -313,3 +313,10 @@ def test_birth_dates_with_two_digit_years_and_dashed_months(
     pii: PiiCheck, text: str, value: str, kind: str
 ) -> None:
     assert _found(pii, text).get(value) == kind, (text, _found(pii, text))
+
+
+def test_a_dea_shaped_passport_number_stays_a_passport(pii: PiiCheck) -> None:
+    text = "Booking confirmed for Leslie Salazar, passport number E90090427."
+    assert _found(pii, text).get("E90090427") == "US_PASSPORT", _found(pii, text)
+    text = "Prescriber DEA number AB1234563 on file."
+    assert _found(pii, text).get("AB1234563") == "MEDICAL_LICENSE", _found(pii, text)

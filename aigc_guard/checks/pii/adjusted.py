@@ -40,7 +40,13 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecog
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import GREETING, ROLES, firm_shaped
-from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
+from aigc_guard.checks.pii.patterns import (
+    MRN_LABEL,
+    PASSPORT_LABEL,
+    PHONE_CONTEXT,
+    phone_context_checked,
+    phone_shape,
+)
 from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support, in_firm_list
 from aigc_guard.checks.pii.textual import line_start, speaker_at
 
@@ -253,11 +259,21 @@ def not_initial_domain(text: str, result: RecognizerResult) -> bool:
     return not INITIAL_DOMAIN.fullmatch(text[result.start : result.end])
 
 
+OTHER_ID_LABEL = re.compile(rf"(?:{PASSPORT_LABEL}|{MRN_LABEL})$")
+
+
+def not_another_ids(text: str, result: RecognizerResult) -> bool:
+    """A DEA-shaped match right after a passport or record-number label is that id: one
+    random letter-digit id in ten passes the DEA check ("passport number E90090427")."""
+    return not OTHER_ID_LABEL.search(text, max(0, result.start - 40), result.start)
+
+
 # Per entity type, which results of the built-in recognizers to keep.
 RESULT_FILTERS: dict[str, Callable[[str, RecognizerResult], bool]] = {
     "US_SSN": ssn_labelled,
     "CREDIT_CARD": not_account_number,
     "URL": not_initial_domain,
+    "MEDICAL_LICENSE": not_another_ids,
 }
 
 
