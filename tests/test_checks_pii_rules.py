@@ -320,3 +320,11 @@ def test_a_dea_shaped_passport_number_stays_a_passport(pii: PiiCheck) -> None:
     assert _found(pii, text).get("E90090427") == "US_PASSPORT", _found(pii, text)
     text = "Prescriber DEA number AB1234563 on file."
     assert _found(pii, text).get("AB1234563") == "MEDICAL_LICENSE", _found(pii, text)
+
+
+def test_cells_under_a_things_column_header_are_no_people(pii: PiiCheck) -> None:
+    text = "Item | Serial | Condition\nJeep Cherokee | SN555757287 | good\nKia Sorento | SN1 | ok"
+    assert "PERSON" not in set(_found(pii, text).values()), _found(pii, text)
+    text = "Name | Room | Status\nAnna Schmidt | 12 | ok\nJohn Walker | 14 | ok"
+    found = _found(pii, text)
+    assert found.get("Anna Schmidt") == "PERSON" and found.get("John Walker") == "PERSON", found

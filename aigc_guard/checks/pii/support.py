@@ -208,11 +208,43 @@ def after_brand(doc: Any, text: str, start: int) -> bool:
     )
 
 
+# A table's column header that names things: its cells are things, not people.
+THING_HEADERS = frozenset({
+    "item", "items", "product", "products", "model", "device", "asset", "article",
+    "equipment", "vehicle", "description", "goods", "part", "sku", "make",
+})  # fmt: skip
+
+
+def in_thing_column(text: str, start: int) -> bool:
+    """`start` lies in a cell of a "|"-separated table whose header row, the nearest line
+    above with as many cells, names things in that column ("Item | Serial | Condition")."""
+    line = line_start(text, start)
+    stop = text.find("\n", start)
+    row = text[line : stop if stop >= 0 else len(text)]
+    if "|" not in row:
+        return False
+    column = text.count("|", line, start)
+    cells = row.count("|") + 1
+    above = line - 1
+    for _ in range(12):  # a header within the table's first dozen rows
+        if above <= 0:
+            return False
+        top = line_start(text, above, reach=400)
+        header = text[top:above].split("|")
+        if len(header) != cells:
+            return False
+        if header[column].strip().lower() in THING_HEADERS:
+            return True
+        above = top - 1
+    return False
+
+
 def a_thing(text: str, start: int) -> bool:
     """An article, possessive, "using" or "12 seats of" before the capitalised run that
-    holds `start`, or a firm's form label right before it."""
+    holds `start`, a firm's form label right before it, or a table column of things."""
     return bool(
-        THING_BEFORE.search(text, max(0, start - 80), start)
+        in_thing_column(text, start)
+        or THING_BEFORE.search(text, max(0, start - 80), start)
         or FIRM_LABEL.search(text, max(0, start - 40), start)
         or LABEL_THEN_RUN.search(text, max(0, start - 60), start)
     )
