@@ -40,13 +40,25 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecog
 
 from aigc_guard.checks.pii.gazetteers import is_first_name, place_names
 from aigc_guard.checks.pii.names import GREETING, ROLES, firm_shaped
-from aigc_guard.checks.pii.patterns import PHONE_CONTEXT, phone_context_checked, phone_shape
+from aigc_guard.checks.pii.patterns import (
+    MRN_LABEL,
+    PASSPORT_LABEL,
+    PHONE_CONTEXT,
+    phone_context_checked,
+    phone_shape,
+)
 from aigc_guard.checks.pii.support import UNSUPPORTED_SCORE, against, has_support, in_firm_list
-from aigc_guard.checks.pii.textual import line_start
+from aigc_guard.checks.pii.textual import line_start, speaker_at
 
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
 SEPARATORS = re.compile(r"[ .\-]")
+# A line break, a tab or two spaces: where a line, or a table's column, ends.
+# Prepositions that take places, not people, before a capitalised run.
+PLACE_PREPOSITION = re.compile(r"\b(?i:in|near|round|around|outside|leaving|via|towards)[ \t]+$")
+CLAUSE_END = re.compile(r"[ \t]*(?:[.;!?)]|,[ \t]+[a-z]|$|\n)")
+LEADING_ARTICLE = re.compile(r"(?:the|a|an|The|A|An)[ \t]+")
+COLUMN_GAP = re.compile(r"\s*\n|\s*\t| {2,}")
 COMPANY_WORDS = frozenset({
     "inc", "llc", "ltd", "plc", "gmbh", "gbr", "ag", "kg", "kgaa", "sa", "sas", "sarl",
     "srl", "spa", "sl", "bv", "nv", "oy", "ab", "co", "corp", "group",
@@ -123,13 +135,19 @@ class CheckedNerRecognizer(SpacyRecognizer):
             value = text[result.start : result.end]
             if result.entity_type == "DATE_TIME" and sum(c.isdigit() for c in value) > 8:
                 continue  # "4111111111111112", "95-5530827": a number, not a date
-            if result.entity_type in ("PERSON", "LOCATION") and "\n" in value:
-                result.end = result.start + value.index("\n")  # "Ada Lenz\nCity": one line
+            gap = COLUMN_GAP.search(value)
+            if result.entity_type in ("PERSON", "LOCATION") and gap and gap.start():
+                # "Ada Lenz\nCity", "Hugo Boss    Mandate ref": one line, one column
+                result.end = result.start + gap.start()
+            if result.entity_type in ("PERSON", "LOCATION"):
+                article = LEADING_ARTICLE.match(text, result.start, result.end)
+                if article and article.end() < result.end:
+                    result.start = article.end()  # "the Acme Nova": the article is no part
             if result.entity_type == "PERSON":
                 _drop_role_word(text, result)
             if result.entity_type not in ("PERSON", "LOCATION") or _plausible(text, result):
                 if self.support and result.entity_type == "PERSON":
-                    _require_support(text, result)
+                    _require_support(text, result, getattr(nlp_artifacts, "tokens", None))
                 kept.append(result)
         return kept
 
@@ -152,15 +170,34 @@ def _plausible(text: str, result: RecognizerResult) -> bool:
         return False  # "parcel for Borja Carmona": a surname (the name rules find the person)
     if result.entity_type == "LOCATION" and is_first_name(words[0]):
         line = line_start(text, result.start)
-        speaker = text[result.end : result.end + 1] == ":" and not text[line : result.start].strip()
+        speaker = speaker_at(text, result.start, result.end)
         greeted = GREETING.search(text[max(line, result.start - 24) : result.start])
         if speaker or greeted or value.lower() not in place_names():
             result.entity_type = "PERSON"
+    if result.entity_type == "PERSON" and _placed(text, result.start, result.end, words):
+        result.entity_type = "LOCATION"  # "in Val Brembilla", "theft ... in Gilles."
+        return True
     if len(words) == 1:
         known = is_first_name(words[0]) if result.entity_type == "PERSON" else None
         if known is False or (known is None and value.lower() not in place_names()):
             result.score = min(result.score, 0.3)
     return True
+
+
+def _placed(text: str, start: int, end: int, words: list[str]) -> bool:
+    """spaCy's PERSON right after a preposition that takes places ("in", "near",
+    "round", "leaving"): several words or a known place with no first name, or a lone
+    first name that ends the clause ("theft from vehicle, in Gilles."), is a town."""
+    if not PLACE_PREPOSITION.search(text, max(0, start - 16), start):
+        return False
+    if against(text, start, end):
+        return False  # "what is new in Adobe Acrobat Pro": a product
+    if text.startswith(("'s", "’s"), end):
+        return False
+    if not any(is_first_name(w) for w in words):
+        # one unknown word may be a product ("the branch in Jira"); a known place is not
+        return len(words) > 1 or text[start:end].lower() in place_names()
+    return len(words) == 1 and bool(CLAUSE_END.match(text, end))
 
 
 def _drop_role_word(text: str, result: RecognizerResult) -> None:
@@ -176,11 +213,11 @@ def _after_first_name(text: str, start: int) -> bool:
     return before is not None and is_first_name(before.group(1))
 
 
-def _require_support(text: str, result: RecognizerResult) -> None:
+def _require_support(text: str, result: RecognizerResult, doc: Any = None) -> None:
     """A PERSON without a first name, title, greeting or person's shape, or shaped like a
     product or a firm ("Jira Cloud", "Watson, Hudson and Hill"), drops below threshold."""
     start, end = result.start, result.end
-    if against(text, start, end) or not has_support(text, start, end):
+    if against(text, start, end, brands=doc) or not has_support(text, start, end):
         result.score = min(result.score, UNSUPPORTED_SCORE)
 
 
@@ -222,11 +259,21 @@ def not_initial_domain(text: str, result: RecognizerResult) -> bool:
     return not INITIAL_DOMAIN.fullmatch(text[result.start : result.end])
 
 
+OTHER_ID_LABEL = re.compile(rf"(?:{PASSPORT_LABEL}|{MRN_LABEL})$")
+
+
+def not_another_ids(text: str, result: RecognizerResult) -> bool:
+    """A DEA-shaped match right after a passport or record-number label is that id: one
+    random letter-digit id in ten passes the DEA check ("passport number E90090427")."""
+    return not OTHER_ID_LABEL.search(text, max(0, result.start - 40), result.start)
+
+
 # Per entity type, which results of the built-in recognizers to keep.
 RESULT_FILTERS: dict[str, Callable[[str, RecognizerResult], bool]] = {
     "US_SSN": ssn_labelled,
     "CREDIT_CARD": not_account_number,
     "URL": not_initial_domain,
+    "MEDICAL_LICENSE": not_another_ids,
 }
 
 

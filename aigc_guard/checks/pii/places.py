@@ -27,8 +27,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
-from aigc_guard.checks.pii.gazetteers import place_names
+from aigc_guard.checks.pii.gazetteers import is_first_name, major_places, place_names
 from aigc_guard.checks.pii.names import firm_shaped
+from aigc_guard.checks.pii.support import firm_context
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
 STREET_TYPES_EN = (
@@ -120,7 +121,13 @@ STRONG_PLACE_WORDS = re.compile(
     r"|unterzeichnet in|firmado en|firmato a"
     # where people meet or stay: "see you in Bergiola", "arriving in Ostuni"
     r"|see you in|meet (?:you|me|us) in|arriv(?:e|es|ed|ing) in|landed in|landing in"
-    r"|stay(?:s|ed|ing)? in|holiday in|vacation in)[ \t]+$",
+    r"|stay(?:s|ed|ing)? in|holiday in|vacation in"
+    # a trip's ends: "Flight BA2490 from Herveld", "the train to Eenrum"
+    r"|(?:flight|flights|train|bus|coach|ferry)(?:[ \t]+[A-Z]{1,3}[ \t]?\d{1,5})?[ \t]+(?:from|to)"
+    # a building's or service's town: "the pharmacy in Carlier", "our clinic at Eenrum"
+    r"|(?:pharmacy|surgery|hospital|clinic|practice|school|library|church|station|post office"
+    r"|depot|warehouse|campus|town hall|police station|fire station|care home)"
+    r"[ \t]+(?:in|at|near))[ \t]+$",
     re.IGNORECASE,
 )
 # A form's label for a place, at the start of a line or of a sentence or list item, with
@@ -130,7 +137,8 @@ PLACE_LABEL = re.compile(
     r"(?:^|[.;,|(])[ \t]*(?:[^\W\d_]+[ \t]+)?(?:city|town|village|place of birth|birthplace"
     r"|hometown|home town|residence|place of residence|city of residence|domicile"
     r"|city of birth|ville|lieu de naissance|lieu de résidence|ort|wohnort|stadt"
-    r"|geburtsort|città|ciudad|localidad|plaats|woonplaats)[ \t]*:[ \t]*$",
+    r"|geburtsort|città|ciudad|localidad|plaats|woonplaats|location|destination"
+    r"|pick-?up(?: location| point)?|drop-?off(?: location| point)?)[ \t]*:[ \t]*$",
     re.IGNORECASE,
 )
 MONTHS = (
@@ -168,20 +176,40 @@ PLACE_WORDS = re.compile(
 )
 PLACE_WORDS = re.compile(
     r"\b(?:in|from|near|to|at|around|outside|visiting|visit|moved to|moving to|lives in"
-    r"|living in|based in|born in|city of|town of|à|de|vers|près de|nach|aus|bei)[ \t]+$",
+    r"|living in|based in|born in|city of|town of|à|de|vers|près de|nach|aus|bei"
+    r"|round|leaving|leave|via|towards)[ \t]+$",
     re.IGNORECASE,
 )
+# A kind of place right after a run: "Pick-up: Ballland airport", "Melden station".
+FACILITY_AFTER = re.compile(
+    r"[ \t]+(?:airport|station|train station|railway station|bus station|harbou?r|port"
+    r"|ferry terminal|town centre|city centre|town center|city center)\b"
+)
 PLACE_RUN = re.compile(
-    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:[ \t]+(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
+    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:[ ](?![ \t])"  # one space: two end a table's column
+    r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
 )
 PLACE_SHAPE = re.compile(
-    r"^(?:(?:North|South|East|West|New|Port|Lake|Fort|Mount|Saint|St\.|San|Santa|Bad|Le|La)"
-    r"[ \t]+[A-Z][\w'-]+|[A-Z][\w'-]*(?:ville|town|ton|burgh|borough|bury|mouth|side|stad"
+    r"^(?:(?:North|South|East|West|New|Port|Lake|Fort|Mount|Saint|St\.|San|Santa|Bad|Le|La"
+    # Romance and Dutch place openers: "Lago Di Vico", "Pieve Di Cagna", "De Kwakel"
+    r"|Sainte|Sankt|Santo|São|Lago|Pieve|Val|Valle|Monte|Borgo|Castel|Castello|Porto|Ponte"
+    r"|Torre|Villa|Les|Los|Las|El|De|Het|'t)"
+    r"(?:[ \t]+(?:Di|De|Del|Dei|Della|de|di|del|dei|della))?[ \t]+[A-Z][\w'-]+"
+    # French compounds: "Godard-les-Bains", "Menard-sur-Mer", "Dupuy-la-Forêt"
+    r"|[A-ZÀ-Þ][\w'’]+-(?:sur|sous|lès|les|le|la|en|aux)-[A-ZÀ-Þ][\w'’-]+"
+    r"|[A-Z][\w'-]*(?:ville|town|ton|burgh|borough|bury|mouth|side|stad"
     r"|view|fort|haven|berg|burg|chester|shire|port|land|field|ford|furt|heim|hausen|dorf"
     r"|ingen|stadt|bach|feld|hagen|dam|wick|wich|thorpe|ham|ley|leigh|worth|caster|cester"
     r"|minster|pool|bridge|gate|hurst|dale|mouth|court|haven|view))$"
 )
 
+# Shapes only places take ("Pieve Di Cagna", "Menard-sur-Mer"): after a place word they
+# outrank a person's name rule, as a big city's name does ("round Valencia").
+SURE_PLACE_SHAPE = re.compile(
+    r"(?:Sainte|Sankt|São|Lago|Pieve|Borgo|Castel|Castello|Porto|Ponte|Torre|Valle|Monte)"
+    r"(?:[ \t]+(?:Di|De|Del|Dei|Della|de|di|del|dei|della))?[ \t]+[A-Z][\w'-]+"
+    r"|[A-ZÀ-Þ][\w'’]+-(?:sur|sous|lès|les|le|la|en|aux)-[A-ZÀ-Þ][\w'’-]+"
+)
 
 # Two capitalised words joined by a hyphen: a double surname or a firm ("Douglas-
 # Cunningham"), not a place for its shape alone.
@@ -242,7 +270,8 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
     label = text[line_start(text, start) : start]
     first = value.split()[0]
     calendar = first.lower() in WEEKDAYS or re.fullmatch(MONTHS, first, re.IGNORECASE)
-    if (STRONG_PLACE_WORDS.search(before) or PLACE_LABEL.search(label)) and not calendar:
+    strong = STRONG_PLACE_WORDS.search(before) or PLACE_LABEL.search(label)
+    if (strong or FACILITY_AFTER.match(text, end)) and not calendar:
         yield ("LOCATION", start, end, 0.9)
         return
     if _dateline(text, start, end):
@@ -256,9 +285,14 @@ def _place(text: str, start: int, end: int, places: frozenset[str]) -> Iterator[
         shaped = PLACE_SHAPE.match(candidate) and not DOUBLE_SURNAME.fullmatch(candidate)
         if known or (after_place_word and shaped):
             stop = start + len(candidate)
+            if size < len(words) and is_first_name(words[0].group()):
+                return  # "from Charles Schwab": a first name and a surname, not Charles
+            if firm_context(text, start, stop):
+                return  # "works at Santander UK", "£20 at Marks": a firm
             if FIRM_AFTER.match(text, stop) or firm_shaped(text, start, stop):
                 return  # "de Haan NV", "Baxter Group", "Patberg Juncken GbR": a firm
-            score = 0.6 if after_place_word else (0.35 if known else 0.0)
+            sure = SURE_PLACE_SHAPE.match(candidate) or candidate.lower() in major_places()
+            score = (0.9 if sure else 0.6) if after_place_word else (0.35 if known else 0.0)
             if score:
                 yield ("LOCATION", start, stop, score)
             return

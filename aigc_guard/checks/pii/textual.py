@@ -8,6 +8,7 @@ Imports Presidio: load only when an engine is built.
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Iterable
 from typing import Any
@@ -64,6 +65,22 @@ def line_start(text: str, position: int, *, reach: int = 200) -> int:
     return found + 1 if found >= 0 else floor
 
 
+# What a chat log puts before its speaker: a time or date stamp, "[13:04]", "(9:41 pm)",
+# "12/03/2025 13:04 -".
+CHAT_STAMP = re.compile(
+    r"[ \t]*(?:[\[(<]?[\d/.:\-, ]{4,20}(?:[ \t]?[AaPp]\.?[Mm]\.?)?[\])>]?[ \t]*-?[ \t]*)?"
+)
+
+
+def speaker_at(text: str, start: int, end: int) -> bool:
+    """text[start:end] opens its line, after at most a chat log's time stamp, and a colon
+    follows it: a chat's or a transcript's speaker ("[13:04] Anna: ...")."""
+    if text[end : end + 1] != ":":
+        return False
+    line = line_start(text, start)
+    return CHAT_STAMP.fullmatch(text, line, start) is not None
+
+
 def token_at(doc: Any, offset: int) -> Any:
     """The spaCy token that starts at character `offset`, or None."""
     if doc is None:
@@ -72,4 +89,4 @@ def token_at(doc: Any, offset: int) -> Any:
     return span[0] if span is not None and len(span) else None
 
 
-__all__ = ["Hit", "TextRecognizer", "line_start", "token_at"]
+__all__ = ["Hit", "TextRecognizer", "line_start", "speaker_at", "token_at"]
