@@ -7,19 +7,12 @@ Run: .venv/bin/python benchmarks/pii.py [--split blind4|blind3|blind2|blind|held
      [--throughput-only] [--errors [TYPE ...]]
 
 The corpus (benchmarks/pii_corpus.py) is built from templates kept apart from the
-recognizers (never imported by them): the held-out split (32 templates) was written
-before the recognizers, the blind split (16 templates, 5 of them clean documents with
-look-alikes) later; since the README's fourth round all three have been used to tune,
-so none is blind any more. The blind2 split (benchmarks/pii_corpus_blind2.py: 38
-templates, 10 of them clean) was written on 2026-12-04, before that fourth round, by an
-author who did not read the recognizers, with its own product and company names;
-measured before and after that round and per step of it, its figures chose one revert
-(README), so it is no longer blind either. The blind3 split
-(benchmarks/pii_corpus_blind3.py: 41 templates, 10 of them clean) was written on
-2026-12-04, after that choice, by an author who read neither the recognizers nor the
-other splits' templates, with its own product and company names; measured once with
-the shipped code (and once with the code from before the round), never tuned on.
-Blind4 (pii_corpus_blind4.py: 63 templates, 17 clean), written blind 2026-12-05: measure once.
+recognizers (never imported by them). Tuning, held-out and blind (pii_corpus.py) and
+blind2 (pii_corpus_blind2.py, tuned on in the fifth round) have all been used to write
+rules: their figures are *seen*. blind3 (pii_corpus_blind3.py, 41 templates) and blind4
+(pii_corpus_blind4.py, 63 templates, the default) were written by authors who read
+neither the recognizers nor the other splits; their errors have never been listed:
+measure them with the shipped code only, never with --errors, and never tune on them.
 The corpus is drawn under PYTHONHASHSEED=0 (the script re-executes itself with it
 when unset). A finding counts only under its right type and when it overlaps the
 labelled value; findings whose type the default policy allows (DATE_TIME, NRP) are not
@@ -60,6 +53,8 @@ SPLITS = {
     "held-out": (HELD_OUT, 20261203),
     "tuning": (TUNING, 7),
 }
+# Splits whose errors have never been read: measured, never tuned on.
+FRESH_SPLITS = ("blind3", "blind4")
 RECALL_TARGETS = {
     **dict.fromkeys(("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE",
                      "IP_ADDRESS", "MEDICAL_RECORD_NUMBER"), 0.97),
@@ -382,7 +377,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--split", choices=tuple(SPLITS), default="blind3")
+    parser.add_argument("--split", choices=tuple(SPLITS), default="blind4")
     parser.add_argument("--docs", type=int, default=1280)
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument("--throughput-docs", type=int, default=300)
@@ -403,6 +398,11 @@ def main() -> None:
         help="print every missed value and spurious finding (of these types; all if none)",
     )
     args = parser.parse_args()
+    if args.errors is not None and args.split in FRESH_SPLITS:
+        parser.error(
+            f"--errors would print the {args.split} split's errors, which have never been "
+            "listed: that split measures text nobody tuned on (use blind2 or a seen split)"
+        )
     templates, seed = SPLITS[args.split]
     docs = build_corpus(templates, args.docs, seed=seed)
     settings = load_policy("default").checks.get("pii")
