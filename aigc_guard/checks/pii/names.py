@@ -37,12 +37,19 @@ TITLES = (
 # One space between the words of a name: two or more spaces, or a tab, separate a
 # table's or a form's columns ("Payee: Hugo Boss    Mandate ref").
 SP = r"[ ](?![ \t])"
-RUN = re.compile(rf"{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD})*")
+PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
+
+
+def name_words(repeat: str) -> str:
+    """A name's pattern: a capitalised word, then `repeat` (a regex quantifier) more,
+    each one space on and up to two particles between ("Ada van der Lenz")."""
+    return rf"{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){repeat}"
+
+
+RUN = re.compile(name_words("*"))
 CAPS_RUN = re.compile(rf"\b{CAPS_WORD}(?:{SP}{CAPS_WORD})+\b")
 CODE_AFTER = re.compile(r"[-_/#]?\d")
-TITLED = re.compile(
-    rf"\b{TITLES}\.?[ \t]+(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,3}})"
-)
+TITLED = re.compile(rf"\b{TITLES}\.?[ \t]+(?P<name>{name_words('{0,3}')})")
 LABELS = (
     r"(?:Patient|Name|Employee|Applicant|Passenger|Candidate|Customer|Client|Driver"
     r"|Contact|Attn|Beneficiary|Insured|Member|Guest|Tenant|Dear|Patient name|Full name"
@@ -51,7 +58,7 @@ LABELS = (
     r"|Reported by|Reporter|Requester|Prescriber|Referrer|Next of kin|NOK|Spouse"
     r"|Emergency contact|Lead passenger|Main driver|Account holder|Cardholder|Employee name)"
 )
-_NAME = rf"{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{1,2}}"
+_NAME = name_words("{1,2}")
 # A label, capitalised as forms write it, or in any case before a colon
 # ("Emergency contact: Jade Davies").
 LABELLED = re.compile(rf"(?:\b{LABELS}[ \t]*:?|\b(?i:{LABELS})[ \t]*:)[ \t]+(?P<name>{_NAME})")
@@ -77,7 +84,7 @@ CLOSING = re.compile(
     r"|sincerely|yours sincerely|yours faithfully|yours truly|best wishes|many thanks"
     r"|with thanks|respectfully|cordialement|mit freundlichen grüßen|saludos)[ \t]*,?[ \t]*"
     r"(?:\n[ \t]*){0,2})"
-    rf"(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,2}})[ \t]*(?=\n|$)"
+    rf"(?P<name>{name_words('{0,2}')})[ \t]*(?=\n|$)"
 )
 # Words that sign for a team, not a person ("Regards,\nThe Support Team").
 TEAM_WORDS = frozenset({
@@ -91,9 +98,7 @@ PARTY_ROLE_AFTER = re.compile(
     r"|licensee|donor|testator|executor|beneficiary|patient|student|subscriber)\b"
 )
 # A legal self-introduction: "I, Ada Lenz, of 12 Baker Street, ...".
-I_NAME = re.compile(
-    rf"(?<![\w])I,[ \t]+(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,3}}),"
-)
+I_NAME = re.compile(rf"(?<![\w])I,[ \t]+(?P<name>{name_words('{0,3}')}),")
 # Words for a person's role or kin, in any case, before a full name: "Daughter Ada Lenz
 # can be reached", "between the landlord Ada Lenz and", "Debtor: Ada Lenz".
 ROLES = (
@@ -108,7 +113,7 @@ ROLES = (
 # "NOK: wife, Ada"; a single word only when it is a known first name.
 ROLE_LABELLED = re.compile(
     rf"\b(?i:{ROLES})(?:[ \t]*[:,(][ \t]*|[ \t]+)"
-    rf"(?P<name>{WORD}(?:{SP}(?:{PARTICLE}{SP}){{0,2}}{WORD}){{0,2}})"
+    rf"(?P<name>{name_words('{0,2}')})"
 )
 # A self-introduction: "I'm Alderano", "my name is Robin", "hey it's Danique".
 SELF_INTRO = re.compile(r"\b(?i:i'm|i am|my name is|my name's|name's|it's|it is)[ \t]+$")
@@ -320,7 +325,7 @@ def _from_first_name(text: str, offset: int, words: list[re.Match[str]], doc: An
             taken = []  # "Elizabeth Trace", "Morgan Stanley Bank": not a person here
             break
         taken.append(following)
-    if taken and taken[-1].group().lower() in _PARTICLES:
+    if taken and taken[-1].group().lower() in PARTICLES:
         taken = taken[:-1]
     start = offset + words[0].start()
     end = offset + (taken[-1].end() if taken else words[0].end())
@@ -369,9 +374,6 @@ def _introduced(word: str, start: int, doc: Any) -> bool:
     return token is not None and token.pos_ == "PROPN" and token.ent_type_ != "NORP"
 
 
-_PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
-
-
 def _first_name(word: str, names: frozenset[str]) -> bool:
     """A known first name; a hyphenated one when every part is ("Jean-Pierre",
     "Anne-Rose", not "Mercedes-Benz")."""
@@ -387,7 +389,7 @@ def _name_end(text: str, start: int, end: int) -> int:
         word = part.group()
         if word.lower().rstrip(".") in STOP_WORDS:
             break
-        if word not in _PARTICLES:
+        if word not in PARTICLES:
             last = start + part.end()
     return last
 

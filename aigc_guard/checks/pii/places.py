@@ -28,7 +28,7 @@ from typing import Any
 
 from aigc_guard.checks.pii.adjusted import MODEL_NUMBER_AFTER
 from aigc_guard.checks.pii.gazetteers import is_first_name, major_places, place_names
-from aigc_guard.checks.pii.names import firm_shaped
+from aigc_guard.checks.pii.names import SP, firm_shaped
 from aigc_guard.checks.pii.support import firm_context
 from aigc_guard.checks.pii.textual import Hit, TextRecognizer, line_start
 
@@ -186,18 +186,23 @@ FACILITY_AFTER = re.compile(
     r"|ferry terminal|town centre|city centre|town center|city center)\b"
 )
 PLACE_RUN = re.compile(
-    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:[ ](?![ \t])"  # one space: two end a table's column
-    r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
+    r"\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:"
+    + SP  # one space: two end a table's column
+    + r"(?:[A-ZÀ-Þ][\wÀ-ÿ'’-]+|upon|on|sur|am|an der|de|del|di)){0,3}"
 )
+# After a place opener, an optional Romance particle and the name: "Pieve Di Cagna".
+_OPENED = r"(?:[ \t]+(?:Di|De|Del|Dei|Della|de|di|del|dei|della))?[ \t]+[A-Z][\w'-]+"
+# French compounds: "Godard-les-Bains", "Menard-sur-Mer", "Dupuy-la-Forêt".
+_FRENCH_COMPOUND = r"[A-ZÀ-Þ][\w'’]+-(?:sur|sous|lès|les|le|la|en|aux)-[A-ZÀ-Þ][\w'’-]+"
 PLACE_SHAPE = re.compile(
     r"^(?:(?:North|South|East|West|New|Port|Lake|Fort|Mount|Saint|St\.|San|Santa|Bad|Le|La"
     # Romance and Dutch place openers: "Lago Di Vico", "Pieve Di Cagna", "De Kwakel"
     r"|Sainte|Sankt|Santo|São|Lago|Pieve|Val|Valle|Monte|Borgo|Castel|Castello|Porto|Ponte"
     r"|Torre|Villa|Les|Los|Las|El|De|Het|'t)"
-    r"(?:[ \t]+(?:Di|De|Del|Dei|Della|de|di|del|dei|della))?[ \t]+[A-Z][\w'-]+"
-    # French compounds: "Godard-les-Bains", "Menard-sur-Mer", "Dupuy-la-Forêt"
-    r"|[A-ZÀ-Þ][\w'’]+-(?:sur|sous|lès|les|le|la|en|aux)-[A-ZÀ-Þ][\w'’-]+"
-    r"|[A-Z][\w'-]*(?:ville|town|ton|burgh|borough|bury|mouth|side|stad"
+    + _OPENED
+    + "|"
+    + _FRENCH_COMPOUND
+    + r"|[A-Z][\w'-]*(?:ville|town|ton|burgh|borough|bury|mouth|side|stad"
     r"|view|fort|haven|berg|burg|chester|shire|port|land|field|ford|furt|heim|hausen|dorf"
     r"|ingen|stadt|bach|feld|hagen|dam|wick|wich|thorpe|ham|ley|leigh|worth|caster|cester"
     r"|minster|pool|bridge|gate|hurst|dale|mouth|court|haven|view))$"
@@ -207,8 +212,9 @@ PLACE_SHAPE = re.compile(
 # outrank a person's name rule, as a big city's name does ("round Valencia").
 SURE_PLACE_SHAPE = re.compile(
     r"(?:Sainte|Sankt|São|Lago|Pieve|Borgo|Castel|Castello|Porto|Ponte|Torre|Valle|Monte)"
-    r"(?:[ \t]+(?:Di|De|Del|Dei|Della|de|di|del|dei|della))?[ \t]+[A-Z][\w'-]+"
-    r"|[A-ZÀ-Þ][\w'’]+-(?:sur|sous|lès|les|le|la|en|aux)-[A-ZÀ-Þ][\w'’-]+"
+    + _OPENED
+    + "|"
+    + _FRENCH_COMPOUND
 )
 
 # Two capitalised words joined by a hyphen: a double surname or a firm ("Douglas-

@@ -24,7 +24,7 @@ from typing import Any
 from aigc_guard.checks.pii.gazetteers import is_first_name
 from aigc_guard.checks.pii.names import (
     LABELS,
-    PARTICLE,
+    PARTICLES,
     ROLES,
     SALUTATION,
     TITLES,
@@ -52,7 +52,6 @@ PERSON_SHAPE = re.compile(
     r"(?:^|\s)(?:[A-Z]\.|von|van|de|der|den|di|da|del|della|dos|du|le|la|ten|ter|zu|bin"
     r"|ibn)\s"
 )
-PARTICLES = frozenset(PARTICLE.strip("(?:)").split("|"))
 NOT_PEOPLE_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"})
 # An article or possessive right before the run of capitalised words that holds the
 # span: a thing ("is the Louis Vuitton Keepall still available", "your Philips Hue
