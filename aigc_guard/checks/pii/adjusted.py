@@ -53,11 +53,11 @@ from aigc_guard.checks.pii.textual import line_start, speaker_at
 GLUED_BEFORE = re.compile(r"[\w@/.:-]$")
 GLUED_AFTER = re.compile(r"^(?:[\w@/-]|\.\w)")
 SEPARATORS = re.compile(r"[ .\-]")
-# A line break, a tab or two spaces: where a line, or a table's column, ends.
 # Prepositions that take places, not people, before a capitalised run.
 PLACE_PREPOSITION = re.compile(r"\b(?i:in|near|round|around|outside|leaving|via|towards)[ \t]+$")
 CLAUSE_END = re.compile(r"[ \t]*(?:[.;!?)]|,[ \t]+[a-z]|$|\n)")
 LEADING_ARTICLE = re.compile(r"(?:the|a|an|The|A|An)[ \t]+")
+# A line break, a tab or two spaces: where a line, or a table's column, ends.
 COLUMN_GAP = re.compile(r"\s*\n|\s*\t| {2,}")
 COMPANY_WORDS = frozenset({
     "inc", "llc", "ltd", "plc", "gmbh", "gbr", "ag", "kg", "kgaa", "sa", "sas", "sarl",

@@ -227,14 +227,15 @@ HEALTH_PLAN_CONTEXT = ("member", "insurance", "insurer", "policy", "plan", "subs
                        "beneficiary", "medicaid", "medicare")  # fmt: skip
 
 
+# What may stand between an id's label and the id: "is", a colon, "#" or a dash.
+_LABEL_END = r"(?:[ \t]*(?:is|:|#|-)){0,2}[ \t]*"
 # A record number's label, then any id shape a hospital uses ("MRN: E123456-7",
 # "Hospital no.: 0012345/1", "Patient ID MR-0012345"): the label names it, whatever the
 # format. The value holds at least four digits.
 MRN_LABEL = (
     r"(?i:\bmrn|\bmedical[ \t]+record(?:[ \t]+(?:number|no\.?|num|#|id))?"
     r"|\bhospital[ \t]+(?:number|no\.?|num|#|id)|\bpatient[ \t]+(?:id|number|no\.?|#)"
-    r"|\bchart[ \t]+(?:number|no\.?|#)|\bunit[ \t]+(?:number|no\.?))"
-    r"(?:[ \t]*(?:is|:|#|-)){0,2}[ \t]*"
+    r"|\bchart[ \t]+(?:number|no\.?|#)|\bunit[ \t]+(?:number|no\.?))" + _LABEL_END
 )
 LABELLED_ID = r"(?=[A-Z\d/.-]*(?:\d[/.-]?){4})[A-Z]{0,4}[-/]?\d[\dA-Z]*(?:[-/.][\dA-Z]+){0,3}"
 
@@ -256,7 +257,7 @@ def mrn_recognizer(language: str) -> PatternRecognizer:
 # a digit (US 9 digits, UK 9, DE "C01X00T47", FR "12AB34567", IT "YA1234567").
 PASSPORT_LABEL = (
     r"(?i:\bpassport(?:[ \t]+(?:number|no\.?|num|#|nr\.?))?|\bpasseport|\breisepass"
-    r"|\bpasaporte|\bpassaporto)(?:[ \t]*(?:is|:|#|-)){0,2}[ \t]*"
+    r"|\bpasaporte|\bpassaporto)" + _LABEL_END
 )
 
 
