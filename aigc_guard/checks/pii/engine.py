@@ -21,7 +21,6 @@ import functools
 import logging
 import os
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from aigc_guard.errors import DependencyError
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 
-    from aigc_guard.checks.pii.workers import PoolHolder, WorkerPool
+    from aigc_guard.checks.pii.workers import WorkerPool
 
 FEATURES = frozenset(
     {"patterns", "checksums", "context", "gazetteers", "corrections", "resolve", "support"}
@@ -99,8 +98,9 @@ class PiiEngine:
         max_length = min(self._nlp(lang).max_length for lang in settings.languages)
         self.chunk_chars = min(settings.chunk_chars, max_length)
         self.overlap = min(OVERLAP_CHARS, self.chunk_chars // 4)
-        self._pools: PoolHolder | None = None
-        self._pool_lock = threading.Lock()
+        from aigc_guard.checks.pii.workers import PoolHolder
+
+        self._pools = PoolHolder(settings, self.features)
 
     def analyze(self, text: str) -> list[Finding]:
         """Every finding in `text`; each chunk in the policy's language it is written in."""
@@ -145,19 +145,12 @@ class PiiEngine:
     def pool(self, workers: int) -> WorkerPool:
         """This engine's pool of `workers` processes, started on first use (each builds
         its own engine from the same settings and features) and kept until `close`."""
-        with self._pool_lock:
-            if self._pools is None:
-                from aigc_guard.checks.pii.workers import PoolHolder
-
-                self._pools = PoolHolder(self.settings, self.features)
         return self._pools.get(workers)
 
     def close(self) -> None:
-        """Stop the worker processes, if any were started (idempotent)."""
-        with self._pool_lock:
-            pools, self._pools = self._pools, None
-        if pools is not None:
-            pools.close()
+        """Stop the worker processes, if any were started (idempotent; a later batch
+        with workers starts a new pool)."""
+        self._pools.close()
 
     def language_of(self, text: str) -> str:
         """The policy language whose stop words are most frequent in `text` (the first
